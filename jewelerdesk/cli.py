@@ -1,0 +1,221 @@
+"""The command line (DESIGN §7). Every command calls the same services as the GUI.
+
+Exit status: 0 fine; 1 the command ran and found a problem; 2 bad usage or bad input, with
+one line on stderr saying what and where. ``--json`` prints one JSON document on stdout with
+stable keys and integer units.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .domain import units
+from .domain.model import DOC_TYPE_LABELS, DocType
+from .errors import JewelerDeskError
+from .paths import DataPaths, resolve_data_dir
+from .services.shop import Shop
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("demo", "items", "attach")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad usage as one line and exit 2, never a wall of text."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="jewelerdesk", description="Provenance and custody records for a jewelry shop."
+    )
+    p.add_argument("--version", action="version", version=f"JewelerDesk {__version__}")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="the shop's data folder (default: your user data folder, or $JEWELERDESK_DATA_DIR)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    d = sub.add_parser("demo", help="create a realistic demo shop in an empty data folder")
+    d.add_argument(
+        "--items", type=_positive_int, default=30, metavar="N", help="number of pieces (default 30)"
+    )
+    d.add_argument("--json", action="store_true")
+
+    i = sub.add_parser("items", help="list the shop's pieces")
+    i.add_argument(
+        "--search",
+        metavar="TEXT",
+        default="",
+        help="stock number, description, report number or supplier",
+    )
+    i.add_argument("--json", action="store_true")
+
+    a = sub.add_parser(
+        "attach", help="attach a document (PDF, JPEG, PNG, TIFF) to a piece, loose stone or lot"
+    )
+    a.add_argument(
+        "sku", metavar="SKU", help="piece stock number, loose-stone stock number or lot number"
+    )
+    a.add_argument("file", metavar="FILE")
+    a.add_argument(
+        "--type",
+        required=True,
+        dest="doc_type",
+        choices=[str(t) for t in DocType],
+        metavar="TYPE",
+        help="one of: " + ", ".join(str(t) for t in DocType),
+    )
+    a.add_argument("--issuer", default="")
+    a.add_argument("--number", default="")
+    a.add_argument("--json", action="store_true")
+    return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
+    """Run one command. Known problems become one line on stderr; bugs propagate."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    paths = paths or resolve_data_dir(args.data_dir)
+    handler = {"demo": cmd_demo, "items": cmd_items, "attach": cmd_attach}.get(args.command)
+    if handler is None:
+        print("jewelerdesk: no command given (see 'jewelerdesk --help')", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return handler(args, paths)
+    except JewelerDeskError as exc:
+        print(f"jewelerdesk {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _open(paths: DataPaths) -> Shop:
+
+    return Shop.open(paths)
+
+
+def _emit(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, sort_keys=True, indent=2)
+    sys.stdout.write("\n")
+
+
+def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services.demo import build_demo
+
+    started = time.perf_counter()
+    with _open(paths) as shop:
+        summary = build_demo(shop, args.items)
+    elapsed = time.perf_counter() - started
+    if args.json:
+        _emit({"data_dir": str(paths.root), **asdict(summary), "seconds": round(elapsed, 2)})
+    else:
+        print(
+            f"Demo shop created in {paths.root}: {summary.pieces} pieces, {summary.loose_stones} loose "
+            f"stones, {summary.lots} metal lots, {summary.parties} suppliers and labs, "
+            f"{summary.documents} documents ({elapsed:.1f} s)."
+        )
+        print(f"Open it with: jewelerdesk --data-dir {paths.root}")
+    return EXIT_OK
+
+
+def cmd_items(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import inventory
+    from .services.inventory import ListQuery
+
+    q = ListQuery(search=args.search)
+    with _open(paths) as shop:
+        total = inventory.count_items(shop, q)
+        rows = []
+        offset = 0
+        while offset < total:
+            page = inventory.list_items(shop, q, offset, 2000)
+            if not page:
+                break
+            rows.extend(page)
+            offset += len(page)
+    if args.json:
+        _emit({"count": len(rows), "items": [asdict(r) for r in rows]})
+        return EXIT_OK
+    if not rows:
+        print("No pieces match." if args.search else "The shop has no pieces yet.")
+        return EXIT_OK
+    print(
+        f"{'SKU':<12} {'Status':<10} {'Stones':>6} {'Carats':>9} {'Metal g':>9} {'Price':>14}  Description"
+    )
+    for r in rows:
+        print(
+            f"{r.sku:<12} {r.status:<10} {r.stone_count:>6} {r.stone_mct / 1000:>9.3f} "
+            f"{r.metal_mg / 1000:>9.3f} {units.format_money(r.price_minor, r.currency):>14}  {r.description}"
+        )
+    print(f"{len(rows)} piece{'s' if len(rows) != 1 else ''}")
+    return EXIT_OK
+
+
+def cmd_attach(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import inventory, paperwork
+
+    doc_type = DocType(args.doc_type)
+    path = Path(args.file)
+    with _open(paths) as shop:
+        kind, subject_id, label = inventory.find_subject(shop, args.sku)
+        result = paperwork.attach(
+            shop, kind, subject_id, path, doc_type, issuer=args.issuer, number=args.number
+        )
+        doc = result.document
+    if args.json:
+        _emit(
+            {
+                "attached_to": {"kind": str(kind), "id": subject_id, "label": label},
+                "already_stored": result.already_stored,
+                "document": {
+                    "id": doc.id,
+                    "sha256": doc.sha256,
+                    "type": str(doc.doc_type),
+                    "media_type": doc.media_type,
+                    "size": doc.size,
+                    "pages": doc.page_count,
+                    "original_name": doc.original_name,
+                    "issuer": doc.issuer,
+                    "number": doc.number,
+                    "text_chars": len(doc.text),
+                },
+            }
+        )
+    else:
+        again = (
+            " (this file was already stored; linked, not copied again)"
+            if result.already_stored
+            else ""
+        )
+        print(
+            f"Attached {DOC_TYPE_LABELS[doc_type].lower()} '{doc.original_name}' to {label}{again}."
+        )
+        print(f"sha256 {doc.sha256}, {doc.page_count} page(s), {len(doc.text)} characters of text")
+    return EXIT_OK

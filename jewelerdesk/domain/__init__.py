@@ -1,0 +1,1 @@
+"""Plain typed records, units, wording and rules. No Qt, no SQL."""

@@ -1,0 +1,1 @@
+"""All SQL lives here: connection profile, migrations, repositories, document files."""

@@ -1,0 +1,192 @@
+"""Opening the shop's database: connection profile, schema version checks, migrations.
+
+The profile follows SQLite's own advice for records that must survive power loss
+(WAL + synchronous=FULL), and every migration is preceded by a verified backup because a
+migration is the one moment the app rewrites a lot of the file at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import DatabaseTooNew, StorageError
+from .schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+#: "JDK1": marks the file as a JewelerDesk database (PRAGMA application_id).
+APPLICATION_ID = 0x4A444B31
+BUSY_TIMEOUT_MS = 5000
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def connect(path: Path | str) -> sqlite_utils.Database:
+    """A connection with the house profile. Does not migrate; see :func:`open_database`."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA cell_size_check = ON")
+        if str(path) != ":memory:":
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                log.warning("journal_mode is %s, not WAL", mode)
+        db.execute("PRAGMA synchronous = FULL")
+    except sqlite3.DatabaseError as exc:
+        raise _storage_error(exc, path) from exc
+    return db
+
+
+def _storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            "The shop's database is in use by another program and did not become free in "
+            f"{BUSY_TIMEOUT_MS // 1000} seconds. Close other copies of JewelerDesk and try again.",
+            where=str(path),
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StorageError(
+            "This file is not a readable JewelerDesk database (it may be damaged). "
+            "Nothing was changed. Restore it from a backup.",
+            where=str(path),
+        )
+    if "disk" in text and ("full" in text or "i/o" in text):
+        return StorageError(
+            "The disk is full or failing, so the change was not saved. Free some space and try again.",
+            where=str(path),
+        )
+    if "readonly" in text or "unable to open" in text:
+        return StorageError(
+            "The shop's data folder cannot be written. Check that it exists and that you may write to it.",
+            where=str(path),
+        )
+    return StorageError(f"The database reported a problem: {exc}", where=str(path))
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def latest_version(migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    return len(migrations)
+
+
+def open_database(
+    path: Path | str,
+    *,
+    backup_dir: Path | None = None,
+    migrations: Sequence[Migration] = MIGRATIONS,
+) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the shop's database.
+
+    Refuses a file that is not a JewelerDesk database or that a newer version wrote.
+    Before migrating an existing database, a copy is written through SQLite and checked.
+    """
+    db = connect(path)
+    try:
+        app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
+        version = schema_version(db)
+        has_tables = bool(db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise _storage_error(exc, path) from exc
+    if has_tables and app_id != APPLICATION_ID:
+        db.close()
+        raise StorageError(
+            "This file is not a JewelerDesk database. Nothing was changed.", where=str(path)
+        )
+    latest = latest_version(migrations)
+    if version > latest:
+        db.close()
+        raise DatabaseTooNew(
+            f"This shop's data was saved by a newer JewelerDesk (data version {version}; this "
+            f"program understands up to {latest}). Install the newer JewelerDesk to open it. "
+            "Nothing was changed.",
+            where=str(path),
+        )
+    if version < latest:
+        if has_tables and backup_dir is not None:
+            backup_before_migration(db, backup_dir, version)
+        try:
+            migrate(db, migrations)
+        except sqlite3.Error as exc:
+            db.close()
+            raise _storage_error(exc, path) from exc
+    return db
+
+
+def migrate(db: sqlite_utils.Database, migrations: Sequence[Migration] = MIGRATIONS) -> None:
+    """Apply pending migrations, each in its own transaction with its user_version bump.
+
+    If a migration fails, its transaction rolls back and the database stays at the last
+    version that completed.
+    """
+    current = schema_version(db)
+    for number, step in enumerate(migrations, start=1):
+        if number <= current:
+            continue
+        with db.atomic():
+            if number == 1:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+        log.info("migrated database to version %d", number)
+
+
+def backup_before_migration(db: sqlite_utils.Database, backup_dir: Path, version: int) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backup_dir / f"before-migration-v{version}-{stamp}.db"
+    return write_verified_copy(db, target)
+
+
+def write_verified_copy(db: sqlite_utils.Database, target: Path) -> Path:
+    """VACUUM INTO a temp file, fsync it, rename, then integrity_check the copy.
+
+    VACUUM INTO does not fsync its output, so the fsync is ours. A copy that fails its
+    check is removed and reported: an unverified backup is worse than none because it
+    would be trusted.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        db.execute("VACUUM INTO ?", [str(tmp)])
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        check = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+        try:
+            result = check.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            check.close()
+    except (sqlite3.Error, OSError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(
+            f"A backup copy could not be written ({exc}). Nothing was changed.", where=str(target)
+        ) from exc
+    if result != "ok":
+        target.unlink(missing_ok=True)
+        raise StorageError("The backup copy failed its integrity check.", where=str(target))
+    return target
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,111 @@
+"""Content-addressed document files: ``documents/ab/<sha256>``.
+
+A file is copied to a ``.part`` temp file while hashing, fsynced, renamed into place and its
+folder fsynced; only then may a database row point at it. The stored bytes are the original
+bytes, unchanged, so a document's hash proves it is the paper the supplier sent.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import time
+import uuid
+from pathlib import Path
+
+from ..errors import StorageError
+
+CHUNK = 1 << 20
+
+
+class DocumentFiles:
+    def __init__(self, root: Path):
+        self.root = root
+        self.tmp = root / ".incoming"
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def put(self, source: Path) -> tuple[str, int]:
+        """Store a copy of ``source``; returns (sha256, size). Idempotent for identical bytes."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        part = self.tmp / f"{uuid.uuid4().hex}.part"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(source, "rb") as src, open(part, "wb") as dst:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                    size += len(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            sha = digest.hexdigest()
+            final = self.path_for(sha)
+            if final.is_file() and final.stat().st_size == size:
+                part.unlink()
+                return sha, size
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(part, final)
+            _fsync_dir(final.parent)
+            return sha, size
+        except OSError as exc:
+            part.unlink(missing_ok=True)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise StorageError(
+                    "The disk is full, so the document was not stored. Free some space and try again.",
+                    where=str(source),
+                ) from exc
+            raise StorageError(
+                f"The document could not be stored: {exc.strerror or exc}", where=str(source)
+            ) from exc
+
+    def read(self, sha256: str) -> bytes:
+        return self.path_for(sha256).read_bytes()
+
+    def verify(self, sha256: str) -> bool:
+        path = self.path_for(sha256)
+        if not path.is_file():
+            return False
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest() == sha256
+
+    def sweep(self, referenced: set[str] | None = None, *, min_age_s: float = 3600) -> int:
+        """Remove temp files left by a crash (and, given the referenced set, orphan blobs).
+
+        Only files older than ``min_age_s`` go: a younger one may belong to an attach that
+        another window is finishing right now. Returns how many files were removed.
+        """
+        removed = 0
+        cutoff = time.time() - min_age_s
+        if self.tmp.is_dir():
+            for stray in self.tmp.glob("*.part"):
+                if stray.stat().st_mtime <= cutoff:
+                    stray.unlink(missing_ok=True)
+                    removed += 1
+        if referenced is not None and self.root.is_dir():
+            for sub in self.root.iterdir():
+                if not sub.is_dir() or len(sub.name) != 2:
+                    continue
+                for blob in sub.iterdir():
+                    if blob.name not in referenced and blob.stat().st_mtime <= cutoff:
+                        blob.unlink(missing_ok=True)
+                        removed += 1
+        return removed
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

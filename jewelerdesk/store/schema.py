@@ -1,0 +1,222 @@
+"""Forward-only numbered migrations. Never edit a released step: add a new one.
+
+Each step runs in one transaction together with its ``user_version`` bump (see
+``database.migrate``). Tables with a UUID ``id`` also carry an ``n INTEGER PRIMARY KEY``:
+VACUUM may renumber implicit rowids, and the full-text index is keyed by ``n``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+V1 = """
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE party (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    legal_name TEXT NOT NULL CHECK (length(trim(legal_name)) > 0),
+    country TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    contact TEXT NOT NULL DEFAULT '',
+    tax_id TEXT NOT NULL DEFAULT '',
+    rmi_cid TEXT NOT NULL DEFAULT '',
+    rjc_member_no TEXT NOT NULL DEFAULT '',
+    rjc_coc_cert_no TEXT NOT NULL DEFAULT '',
+    rjc_coc_expiry TEXT NOT NULL DEFAULT '',
+    lbma_good_delivery INTEGER NOT NULL DEFAULT 0,
+    wdc_sow_registered INTEGER NOT NULL DEFAULT 0,
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX party_name ON party(legal_name COLLATE NOCASE);
+
+CREATE TABLE item (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    sku TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    description TEXT NOT NULL,
+    category TEXT NOT NULL,
+    status TEXT NOT NULL,
+    maker_id TEXT REFERENCES party(id),
+    supplier_id TEXT REFERENCES party(id),
+    cost_minor INTEGER NOT NULL DEFAULT 0 CHECK (cost_minor >= 0),
+    price_minor INTEGER NOT NULL DEFAULT 0 CHECK (price_minor >= 0),
+    currency TEXT NOT NULL,
+    acquired_on TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    stone_count INTEGER NOT NULL DEFAULT 0,
+    stone_mct INTEGER NOT NULL DEFAULT 0,
+    metal_mg INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX item_status ON item(status, sku);
+CREATE INDEX item_category ON item(category, sku);
+CREATE INDEX item_description ON item(description COLLATE NOCASE);
+CREATE INDEX item_price ON item(price_minor);
+CREATE INDEX item_supplier ON item(supplier_id);
+CREATE INDEX item_maker ON item(maker_id);
+
+CREATE TABLE stone (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    item_id TEXT REFERENCES item(id),
+    position INTEGER NOT NULL DEFAULT 0,
+    stock_no TEXT NOT NULL DEFAULT '',
+    stone_type TEXT NOT NULL,
+    origin_type TEXT NOT NULL,
+    species TEXT NOT NULL DEFAULT '',
+    variety TEXT NOT NULL DEFAULT '',
+    count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
+    weight_mct INTEGER NOT NULL CHECK (weight_mct > 0),
+    weight_is_total INTEGER NOT NULL DEFAULT 0,
+    shape TEXT NOT NULL DEFAULT '',
+    colour TEXT NOT NULL DEFAULT '',
+    clarity TEXT NOT NULL DEFAULT '',
+    treatments TEXT NOT NULL DEFAULT '[]',
+    treatment_permanent INTEGER NOT NULL DEFAULT 1,
+    special_care TEXT NOT NULL DEFAULT '',
+    growth_method TEXT NOT NULL DEFAULT '',
+    country_of_mining TEXT NOT NULL DEFAULT '',
+    region_of_mining TEXT NOT NULL DEFAULT '',
+    mine_name TEXT NOT NULL DEFAULT '',
+    country_of_cutting TEXT NOT NULL DEFAULT '',
+    report_lab TEXT NOT NULL DEFAULT '',
+    report_no TEXT NOT NULL DEFAULT '',
+    report_date TEXT NOT NULL DEFAULT '',
+    inscription TEXT NOT NULL DEFAULT '',
+    kp_cert_no TEXT NOT NULL DEFAULT '',
+    g7_cert_no TEXT NOT NULL DEFAULT '',
+    warranty TEXT NOT NULL DEFAULT 'none',
+    grandfathered INTEGER NOT NULL DEFAULT 0,
+    supplier_id TEXT REFERENCES party(id),
+    acquired_on TEXT NOT NULL DEFAULT '',
+    cost_minor INTEGER NOT NULL DEFAULT 0 CHECK (cost_minor >= 0),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX stone_item ON stone(item_id, position);
+CREATE UNIQUE INDEX stone_stock_no ON stone(stock_no COLLATE NOCASE) WHERE stock_no != '';
+CREATE INDEX stone_report ON stone(report_no) WHERE report_no != '';
+CREATE INDEX stone_supplier ON stone(supplier_id);
+
+CREATE TABLE metal_lot (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    lot_no TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    metal TEXT NOT NULL,
+    fineness_ppt INTEGER NOT NULL CHECK (fineness_ppt BETWEEN 1 AND 1000),
+    form TEXT NOT NULL,
+    claim_class TEXT NOT NULL,
+    refiner_id TEXT REFERENCES party(id),
+    refiner_cid TEXT NOT NULL DEFAULT '',
+    bar_batch_no TEXT NOT NULL DEFAULT '',
+    country_of_origin TEXT NOT NULL DEFAULT '',
+    supplier_id TEXT REFERENCES party(id),
+    received_on TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE metal_component (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    item_id TEXT NOT NULL REFERENCES item(id),
+    lot_id TEXT NOT NULL REFERENCES metal_lot(id),
+    position INTEGER NOT NULL DEFAULT 0,
+    mass_mg INTEGER NOT NULL CHECK (mass_mg > 0),
+    fineness_ppt INTEGER NOT NULL CHECK (fineness_ppt BETWEEN 1 AND 1000),
+    part TEXT NOT NULL
+);
+CREATE INDEX metal_component_item ON metal_component(item_id, position);
+CREATE INDEX metal_component_lot ON metal_component(lot_id);
+
+-- Every gram in or out of a lot. The balance is the signed sum; rows are never changed.
+CREATE TABLE metal_movement (
+    n INTEGER PRIMARY KEY,
+    lot_id TEXT NOT NULL REFERENCES metal_lot(id),
+    kind TEXT NOT NULL CHECK (kind IN ('receipt', 'draw', 'return', 'loss')),
+    mass_mg INTEGER NOT NULL CHECK (mass_mg > 0),
+    item_id TEXT REFERENCES item(id),
+    component_id TEXT,
+    occurred_at TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX metal_movement_lot ON metal_movement(lot_id);
+CREATE TRIGGER metal_movement_no_update BEFORE UPDATE ON metal_movement
+BEGIN SELECT RAISE(ABORT, 'metal movements are append-only'); END;
+CREATE TRIGGER metal_movement_no_delete BEFORE DELETE ON metal_movement
+BEGIN SELECT RAISE(ABORT, 'metal movements are append-only'); END;
+
+CREATE TABLE document (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+    doc_type TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL CHECK (size > 0),
+    original_name TEXT NOT NULL,
+    issuer TEXT NOT NULL DEFAULT '',
+    number TEXT NOT NULL DEFAULT '',
+    issue_date TEXT NOT NULL DEFAULT '',
+    expiry_date TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    page_count INTEGER NOT NULL DEFAULT 0,
+    added_at TEXT NOT NULL
+);
+-- The file bytes are immutable once stored; only the descriptive fields may change.
+CREATE TRIGGER document_bytes_fixed BEFORE UPDATE OF sha256, size, media_type ON document
+BEGIN SELECT RAISE(ABORT, 'a stored document file cannot be replaced'); END;
+
+CREATE TABLE document_link (
+    document_id TEXT NOT NULL REFERENCES document(id),
+    subject_kind TEXT NOT NULL CHECK (subject_kind IN ('item', 'stone', 'lot', 'party')),
+    subject_id TEXT NOT NULL,
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (subject_kind, subject_id, document_id)
+);
+CREATE INDEX document_link_doc ON document_link(document_id);
+
+-- Search-as-you-type. Row ids are item.n / stone.n; rows are rewritten by the store
+-- whenever the record (or a party it names) changes.
+CREATE VIRTUAL TABLE item_fts USING fts5(
+    sku, description, report_nos, parties,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+CREATE VIRTUAL TABLE stone_fts USING fts5(
+    stock_no, description, report_nos, parties,
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+);
+"""
+
+
+def v1_initial(db: sqlite_utils.Database) -> None:
+    for statement in _split(V1):
+        db.execute(statement)
+
+
+def _split(script: str) -> list[str]:
+    """Split a DDL script into statements (trigger bodies stay whole)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        raise ValueError(f"incomplete statement in schema: {buf[:60]}")
+    return out
+
+
+MIGRATIONS = [v1_initial]

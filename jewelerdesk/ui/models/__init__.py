@@ -1,0 +1,1 @@
+"""JewelerDesk ui/models."""
