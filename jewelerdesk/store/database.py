@@ -36,6 +36,7 @@ def connect(path: Path | str) -> sqlite_utils.Database:
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         db.execute("PRAGMA cell_size_check = ON")
+        db.execute("PRAGMA cache_size = -32768")  # 32 MB: a 100k-piece shop stays in memory
         if str(path) != ":memory:":
             mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":

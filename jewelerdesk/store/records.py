@@ -141,15 +141,31 @@ def save_party(db: sqlite_utils.Database, party: Party) -> None:
             f"UPDATE party SET {sets}, updated_at = :updated_at WHERE id = :id",
             {**values, "updated_at": stamp},
         )
-        # Names appear in the search index of pieces and stones that mention the party.
-        for (item_id,) in db.execute(
-            "SELECT id FROM item WHERE supplier_id = ? OR maker_id = ?", [party.id, party.id]
-        ).fetchall():
-            reindex_item(db, item_id)
-        for (stone_id,) in db.execute(
-            "SELECT id FROM stone WHERE supplier_id = ? AND item_id IS NULL", [party.id]
-        ).fetchall():
-            reindex_stone(db, stone_id)
+        # Names appear in the search index of pieces and stones that mention the party;
+        # rewrite those rows in two set-based statements (a big supplier may cover 100k pieces).
+        _register_fts_functions(db)
+        affected = (
+            "SELECT id FROM item WHERE supplier_id = :p OR maker_id = :p"
+            " UNION SELECT item_id FROM stone WHERE supplier_id = :p AND item_id IS NOT NULL"
+        )
+        db.execute(
+            f"DELETE FROM item_fts WHERE rowid IN (SELECT n FROM item WHERE id IN ({affected}))",
+            {"p": party.id},
+        )
+        db.execute(
+            "INSERT INTO item_fts (rowid, sku, description, report_nos, parties) "
+            + _ITEM_FTS_SELECT
+            + f" WHERE i.id IN ({affected})",
+            {"p": party.id},
+        )
+        loose = "SELECT n FROM stone WHERE supplier_id = :p AND item_id IS NULL"
+        db.execute(f"DELETE FROM stone_fts WHERE rowid IN ({loose})", {"p": party.id})
+        db.execute(
+            "INSERT INTO stone_fts (rowid, stock_no, description, report_nos, parties) "
+            + _STONE_FTS_SELECT
+            + " WHERE s.supplier_id = :p AND s.item_id IS NULL",
+            {"p": party.id},
+        )
     else:
         cols = ", ".join(_PARTY_COLS)
         marks = ", ".join(f":{c}" for c in _PARTY_COLS)
@@ -165,7 +181,7 @@ _STONE_COLS = [f.name for f in fields(Stone)]
 
 
 def _stone_values(stone: Stone) -> dict[str, Any]:
-    v = asdict(stone)
+    v = {c: getattr(stone, c) for c in _STONE_COLS}  # shallow: asdict deep-copies (slow in bulk)
     v["stone_type"] = str(stone.stone_type)
     v["origin_type"] = str(stone.origin_type)
     v["warranty"] = str(stone.warranty)
@@ -501,38 +517,51 @@ def delete_metal_component(db: sqlite_utils.Database, component_id: str) -> None
     db.execute("DELETE FROM metal_component WHERE id = ?", [component_id])
 
 
+# One definition of what each search row holds, used for single rows and full rebuilds.
+_ITEM_FTS_SELECT = (
+    "SELECT i.n, jd_sku_tokens(i.sku), i.description,"
+    " COALESCE((SELECT group_concat(report_no, ' ') FROM stone WHERE item_id = i.id AND report_no != ''), ''),"
+    " COALESCE((SELECT group_concat(legal_name, ' ') FROM party WHERE id IN (i.supplier_id, i.maker_id)"
+    "   OR id IN (SELECT supplier_id FROM stone WHERE item_id = i.id)), '')"
+    " FROM item i"
+)
+_STONE_FTS_SELECT = (
+    "SELECT s.n, jd_sku_tokens(s.stock_no), trim(s.variety || ' ' || s.species || ' ' || s.stone_type"
+    " || ' ' || s.shape || ' ' || s.colour || ' ' || s.clarity), s.report_no,"
+    " COALESCE((SELECT legal_name FROM party WHERE id = s.supplier_id), '')"
+    " FROM stone s"
+)
+
+
+def _register_fts_functions(db: sqlite_utils.Database) -> None:
+    db.register_function(_sku_tokens, name="jd_sku_tokens", deterministic=True, replace=True)
+
+
 def reindex_item(db: sqlite_utils.Database, item_id: str) -> None:
-    row = db.execute(
-        "SELECT i.n, i.sku, i.description,"
-        " (SELECT group_concat(report_no, ' ') FROM stone WHERE item_id = i.id AND report_no != ''),"
-        " (SELECT group_concat(legal_name, ' ') FROM party WHERE id IN (i.supplier_id, i.maker_id)"
-        "   OR id IN (SELECT supplier_id FROM stone WHERE item_id = i.id))"
-        " FROM item i WHERE i.id = ?",
-        [item_id],
-    ).fetchone()
+    _register_fts_functions(db)
+    row = db.execute("SELECT n FROM item WHERE id = ?", [item_id]).fetchone()
     if row is None:
         return
     db.execute("DELETE FROM item_fts WHERE rowid = ?", [row[0]])
     db.execute(
-        "INSERT INTO item_fts (rowid, sku, description, report_nos, parties) VALUES (?, ?, ?, ?, ?)",
-        [row[0], _sku_tokens(row[1]), row[2], row[3] or "", row[4] or ""],
+        "INSERT INTO item_fts (rowid, sku, description, report_nos, parties) "
+        + _ITEM_FTS_SELECT
+        + " WHERE i.id = ?",
+        [item_id],
     )
 
 
 def reindex_stone(db: sqlite_utils.Database, stone_id: str) -> None:
-    row = db.execute(
-        "SELECT s.n, s.stock_no, trim(s.variety || ' ' || s.species || ' ' || s.stone_type || ' '"
-        " || s.shape || ' ' || s.colour || ' ' || s.clarity), s.report_no,"
-        " COALESCE((SELECT legal_name FROM party WHERE id = s.supplier_id), '')"
-        " FROM stone s WHERE s.id = ?",
-        [stone_id],
-    ).fetchone()
+    _register_fts_functions(db)
+    row = db.execute("SELECT n FROM stone WHERE id = ? AND item_id IS NULL", [stone_id]).fetchone()
     if row is None:
         return
     db.execute("DELETE FROM stone_fts WHERE rowid = ?", [row[0]])
     db.execute(
-        "INSERT INTO stone_fts (rowid, stock_no, description, report_nos, parties) VALUES (?, ?, ?, ?, ?)",
-        [row[0], _sku_tokens(row[1]), row[2], row[3], row[4]],
+        "INSERT INTO stone_fts (rowid, stock_no, description, report_nos, parties) "
+        + _STONE_FTS_SELECT
+        + " WHERE s.id = ?",
+        [stone_id],
     )
 
 
@@ -889,20 +918,14 @@ def bulk_insert(
 
 def rebuild_search_index(db: sqlite_utils.Database) -> None:
     """Re-create both search indexes from the records (used after bulk loads)."""
+    _register_fts_functions(db)
     db.execute("DELETE FROM item_fts")
     db.execute("DELETE FROM stone_fts")
-    db.register_function(_sku_tokens, name="jd_sku_tokens", deterministic=True, replace=True)
     db.execute(
-        "INSERT INTO item_fts (rowid, sku, description, report_nos, parties)"
-        " SELECT i.n, jd_sku_tokens(i.sku), i.description,"
-        " COALESCE((SELECT group_concat(report_no, ' ') FROM stone WHERE item_id = i.id AND report_no != ''), ''),"
-        " COALESCE((SELECT group_concat(legal_name, ' ') FROM party WHERE id IN (i.supplier_id, i.maker_id)), '')"
-        " FROM item i"
+        "INSERT INTO item_fts (rowid, sku, description, report_nos, parties) " + _ITEM_FTS_SELECT
     )
     db.execute(
-        "INSERT INTO stone_fts (rowid, stock_no, description, report_nos, parties)"
-        " SELECT s.n, jd_sku_tokens(s.stock_no), trim(s.variety || ' ' || s.species || ' ' || s.stone_type"
-        " || ' ' || s.shape || ' ' || s.colour || ' ' || s.clarity), s.report_no,"
-        " COALESCE((SELECT legal_name FROM party WHERE id = s.supplier_id), '')"
-        " FROM stone s WHERE s.item_id IS NULL"
+        "INSERT INTO stone_fts (rowid, stock_no, description, report_nos, parties) "
+        + _STONE_FTS_SELECT
+        + " WHERE s.item_id IS NULL"
     )

@@ -1,0 +1,398 @@
+"""The shop's main window: pieces, loose stones, metal lots and parties in tabs."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar, QWidget
+
+from jewelerdesk import APP_NAME, __version__
+from jewelerdesk.domain import units
+from jewelerdesk.domain.model import (
+    CLAIM_CLASS_LABELS,
+    ITEM_STATUS_LABELS,
+    METAL_LABELS,
+    ORIGIN_TYPE_LABELS,
+    PARTY_KIND_LABELS,
+    STONE_TYPE_LABELS,
+    ClaimClass,
+    ItemCategory,
+    ItemStatus,
+    Metal,
+    OriginType,
+    PartyKind,
+    StoneType,
+)
+from jewelerdesk.services import inventory
+from jewelerdesk.services.shop import Shop
+from jewelerdesk.ui.models.paged import Column
+from jewelerdesk.ui.pages.table_page import Filter, TablePage
+
+
+def _label(mapping: dict[Any, str], value: str) -> str:
+    for k, v in mapping.items():
+        if str(k) == value:
+            return v
+    return value
+
+
+def _icon(name: str) -> QIcon:
+    try:
+        from jewelerdesk.resources import icon_path
+
+        path = icon_path(name)
+    except (ImportError, FileNotFoundError, OSError):
+        return QIcon()
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
+def _docs(n: int) -> str:
+    return "—" if n == 0 else f"{n}"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, shop: Shop, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.shop = shop
+        self._set_title()
+        self.setWindowIcon(_icon("jewelerdesk.svg"))
+        self.resize(1200, 760)
+        self.setMinimumSize(QSize(900, 560))
+
+        self.pieces = self._pieces_page()
+        self.stones = self._stones_page()
+        self.lots = self._lots_page()
+        self.parties = self._parties_page()
+        self.tabs = QTabWidget(documentMode=True)
+        self.tabs.addTab(self.pieces, "Pieces")
+        self.tabs.addTab(self.stones, "Loose stones")
+        self.tabs.addTab(self.lots, "Metal lots")
+        self.tabs.addTab(self.parties, "Suppliers && parties")
+        self.tabs.currentChanged.connect(lambda _i: self.update_status())
+        self.setCentralWidget(self.tabs)
+
+        self._build_actions()
+        self.count_label = QLabel()
+        self.statusBar().addPermanentWidget(self.count_label)
+        self.status_detail = QLabel()
+        self.statusBar().addWidget(self.status_detail)
+        for page in (self.pieces, self.stones, self.lots, self.parties):
+            page.counts_changed.connect(self.update_status)
+            page.reload()
+        self.pieces.search.setFocus()
+
+    # ------------------------------------------------------------------ pages
+    def _pieces_page(self) -> TablePage:
+        cols = [
+            Column("sku", "SKU", lambda r: r.sku, width=10),
+            Column(
+                "description",
+                "Description",
+                lambda r: r.description,
+                tooltip=lambda r: r.description,
+            ),
+            Column("category", "Category", lambda r: r.category.capitalize(), width=9),
+            Column("status", "Status", lambda r: _label(ITEM_STATUS_LABELS, r.status), width=9),
+            Column(
+                "stones",
+                "Stones",
+                lambda r: str(r.stone_count) if r.stone_count else "—",
+                True,
+                width=5,
+            ),
+            Column(
+                "carats",
+                "Carats",
+                lambda r: f"{r.stone_mct / 1000:.3f}" if r.stone_mct else "—",
+                True,
+                width=6,
+            ),
+            Column(
+                "metal",
+                "Metal (g)",
+                lambda r: f"{r.metal_mg / 1000:.3f}" if r.metal_mg else "—",
+                True,
+                width=7,
+            ),
+            Column(
+                "price",
+                "Price",
+                lambda r: units.format_money(r.price_minor, r.currency),
+                True,
+                width=10,
+            ),
+            Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
+        ]
+        page = TablePage(
+            ("piece", "pieces"),
+            cols,
+            partial(inventory.count_items, self.shop),
+            partial(inventory.list_items, self.shop),
+            filters=[
+                Filter("status", "statuses", [(str(s), ITEM_STATUS_LABELS[s]) for s in ItemStatus]),
+                Filter(
+                    "category", "categories", [(str(c), str(c).capitalize()) for c in ItemCategory]
+                ),
+            ],
+            search_hint="Search SKU, description, report number or supplier…",
+            actions=[
+                ("new", "New piece…", self.new_piece),
+                ("edit", "Open…", lambda: self._open_selected(self.pieces)),
+            ],
+        )
+        page.open_requested.connect(lambda row: self.edit_piece(row.id))
+        return page
+
+    def _stones_page(self) -> TablePage:
+        cols = [
+            Column("stock_no", "Stock no.", lambda r: r.stock_no, width=9),
+            Column("description", "Stone", lambda r: r.description.capitalize()),
+            Column(
+                "origin", "Origin", lambda r: _label(ORIGIN_TYPE_LABELS, r.origin_type), width=12
+            ),
+            Column("weight", "Carats", lambda r: f"{r.weight_mct / 1000:.3f}", True, width=6),
+            Column("lab", "Lab", lambda r: r.report_lab or "—", width=5),
+            Column("report", "Report no.", lambda r: r.report_no or "—", width=11),
+            Column(
+                "country", "Mined in", lambda r: r.country_of_mining or "not documented", width=10
+            ),
+            Column("supplier", "Supplier", lambda r: r.supplier or "—", width=18),
+            Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
+        ]
+        page = TablePage(
+            ("loose stone", "loose stones"),
+            cols,
+            partial(inventory.count_loose_stones, self.shop),
+            partial(inventory.list_loose_stones, self.shop),
+            filters=[
+                Filter("kind", "stone types", [(str(t), STONE_TYPE_LABELS[t]) for t in StoneType]),
+                Filter("status", "origins", [(str(o), ORIGIN_TYPE_LABELS[o]) for o in OriginType]),
+            ],
+            search_hint="Search stock number, stone, report number or supplier…",
+            actions=[
+                ("new", "New loose stone…", self.new_stone),
+                ("edit", "Open…", lambda: self._open_selected(self.stones)),
+            ],
+        )
+        page.open_requested.connect(lambda row: self.edit_stone(row.id))
+        return page
+
+    def _lots_page(self) -> TablePage:
+        cols = [
+            Column("lot_no", "Lot", lambda r: r.lot_no, width=12),
+            Column(
+                "metal",
+                "Metal",
+                lambda r: f"{r.fineness_ppt} {_label(METAL_LABELS, r.metal)}",
+                width=12,
+            ),
+            Column("fineness", "Fineness", lambda r: f"{r.fineness_ppt}/1000", True, width=6),
+            Column("claim", "Claim", lambda r: _label(CLAIM_CLASS_LABELS, r.claim_class), width=12),
+            Column("refiner", "Refiner", lambda r: r.refiner or "not recorded"),
+            Column(
+                "received", "Received (g)", lambda r: f"{r.received_mg / 1000:,.3f}", True, width=9
+            ),
+            Column(
+                "balance", "Balance (g)", lambda r: f"{r.balance_mg / 1000:,.3f}", True, width=9
+            ),
+            Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
+        ]
+        page = TablePage(
+            ("metal lot", "metal lots"),
+            cols,
+            partial(inventory.count_lots, self.shop),
+            partial(inventory.list_lots, self.shop),
+            filters=[
+                Filter("kind", "metals", [(str(m), METAL_LABELS[m].capitalize()) for m in Metal]),
+                Filter("status", "claims", [(str(c), CLAIM_CLASS_LABELS[c]) for c in ClaimClass]),
+            ],
+            search_hint="Search lot, bar or batch number, refiner or supplier…",
+            actions=[
+                ("new", "Receive metal lot…", self.new_lot),
+                ("edit", "Open…", lambda: self._open_selected(self.lots)),
+            ],
+        )
+        page.open_requested.connect(lambda row: self.edit_lot(row.id))
+        return page
+
+    def _parties_page(self) -> TablePage:
+        cols = [
+            Column("name", "Legal name", lambda r: r.legal_name),
+            Column("kind", "Role", lambda r: _label(PARTY_KIND_LABELS, r.kind), width=16),
+            Column("country", "Country", lambda r: r.country, width=6),
+            Column("identifiers", "Identifiers", lambda r: r.identifiers or "—", width=26),
+            Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
+        ]
+        page = TablePage(
+            ("party", "parties"),
+            cols,
+            partial(inventory.count_parties, self.shop),
+            partial(inventory.list_parties, self.shop),
+            filters=[Filter("kind", "roles", [(str(k), PARTY_KIND_LABELS[k]) for k in PartyKind])],
+            search_hint="Search name, RMI id, RJC number or address…",
+            actions=[
+                ("new", "New party…", self.new_party),
+                ("edit", "Open…", lambda: self._open_selected(self.parties)),
+            ],
+        )
+        page.open_requested.connect(lambda row: self.edit_party(row.id))
+        return page
+
+    # ------------------------------------------------------------------ actions
+    def _build_actions(self) -> None:
+        tb = QToolBar("Main", movable=False)
+        tb.setIconSize(QSize(20, 20))
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.addToolBar(tb)
+
+        def act(
+            text: str, icon: str, slot: Any, shortcut: QKeySequence | str | None = None
+        ) -> QAction:
+            a = QAction(_icon(icon), text, self)
+            a.triggered.connect(slot)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            return a
+
+        self.act_new_piece = act(
+            "New piece", "new-piece.svg", self.new_piece, QKeySequence.StandardKey.New
+        )
+        self.act_new_stone = act("Loose stone", "stone.svg", self.new_stone)
+        self.act_new_lot = act("Receive metal", "lot.svg", self.new_lot)
+        self.act_new_party = act("New party", "party.svg", self.new_party)
+        self.act_settings = act("Shop settings", "settings.svg", self.open_settings, "Ctrl+,")
+        self.act_find = act("Find", "search.svg", self.focus_search, QKeySequence.StandardKey.Find)
+        for a in (self.act_new_piece, self.act_new_stone, self.act_new_lot, self.act_new_party):
+            tb.addAction(a)
+        tb.addSeparator()
+        tb.addAction(self.act_settings)
+        self.addAction(self.act_find)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.act_settings)
+        file_menu.addSeparator()
+        quit_act = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_act.triggered.connect(self.close)
+        file_menu.addAction(quit_act)
+        rec = menu.addMenu("&Records")
+        for a in (self.act_new_piece, self.act_new_stone, self.act_new_lot, self.act_new_party):
+            rec.addAction(a)
+        rec.addSeparator()
+        rec.addAction(self.act_find)
+        help_menu = menu.addMenu("&Help")
+        about = QAction(f"About {APP_NAME}", self)
+        about.triggered.connect(self.about)
+        help_menu.addAction(about)
+
+    def focus_search(self) -> None:
+        page = self.tabs.currentWidget()
+        if isinstance(page, TablePage):
+            page.search.setFocus()
+            page.search.selectAll()
+
+    def _open_selected(self, page: TablePage) -> None:
+        row = page.selected()
+        if row is None:
+            self.statusBar().showMessage("Select a row first.", 3000)
+            return
+        page.open_requested.emit(row)
+
+    def _run_dialog(self, dialog: Any, page: TablePage, attr: str) -> str | None:
+        if dialog.exec():
+            saved = getattr(dialog, attr, None)
+            page.reload(select_id=saved)
+            return saved
+        page.reload()  # documents may have been attached before cancelling
+        return None
+
+    def new_piece(self) -> None:
+        from jewelerdesk.ui.dialogs.piece import PieceEditor
+
+        self.tabs.setCurrentWidget(self.pieces)
+        self._run_dialog(PieceEditor(self.shop, None, self), self.pieces, "saved_item_id")
+
+    def edit_piece(self, item_id: str) -> None:
+        from jewelerdesk.ui.dialogs.piece import PieceEditor
+
+        self._run_dialog(PieceEditor(self.shop, item_id, self), self.pieces, "saved_item_id")
+        self.lots.reload()
+
+    def new_stone(self) -> None:
+        from jewelerdesk.ui.dialogs.stone import StoneDialog
+
+        self.tabs.setCurrentWidget(self.stones)
+        self._run_dialog(
+            StoneDialog(self.shop, None, self, loose=True), self.stones, "saved_stone_id"
+        )
+
+    def edit_stone(self, stone_id: str) -> None:
+        from jewelerdesk.ui.dialogs.stone import StoneDialog
+
+        stone = inventory.get_stone(self.shop, stone_id)
+        self._run_dialog(
+            StoneDialog(self.shop, stone, self, loose=True), self.stones, "saved_stone_id"
+        )
+
+    def new_lot(self) -> None:
+        from jewelerdesk.ui.dialogs.lot import LotDialog
+
+        self.tabs.setCurrentWidget(self.lots)
+        self._run_dialog(LotDialog(self.shop, None, self), self.lots, "saved_lot_id")
+
+    def edit_lot(self, lot_id: str) -> None:
+        from jewelerdesk.ui.dialogs.lot import LotDialog
+
+        self._run_dialog(LotDialog(self.shop, lot_id, self), self.lots, "saved_lot_id")
+
+    def new_party(self) -> None:
+        from jewelerdesk.ui.dialogs.party import PartyDialog
+
+        self.tabs.setCurrentWidget(self.parties)
+        self._run_dialog(PartyDialog(self.shop, None, self), self.parties, "saved_party_id")
+
+    def edit_party(self, party_id: str) -> None:
+        from jewelerdesk.ui.dialogs.party import PartyDialog
+
+        self._run_dialog(PartyDialog(self.shop, party_id, self), self.parties, "saved_party_id")
+
+    def open_settings(self) -> None:
+        from jewelerdesk.ui.dialogs.settings import SettingsDialog
+
+        if SettingsDialog(self.shop, self).exec():
+            self._set_title()
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><p>The shop's offline record of what each piece is made "
+            "of, where each component came from, who held it, and what paperwork proves it.</p>"
+            f"<p>Data folder:<br><code>{self.shop.paths.root}</code></p>",
+        )
+
+    # ------------------------------------------------------------------ status
+    def _set_title(self) -> None:
+        ident = self.shop.identity()
+        self.setWindowTitle(f"{ident.name} — {APP_NAME}" if ident else APP_NAME)
+
+    def update_status(self) -> None:
+        page = self.tabs.currentWidget()
+        if isinstance(page, TablePage):
+            self.status_detail.setText(page.status_text())
+        counts = inventory.shop_counts(self.shop)
+        self.count_label.setText(
+            f"{counts.pieces:,} pieces · {counts.loose_stones:,} loose stones · {counts.lots:,} lots · "
+            f"{counts.parties:,} parties · {counts.documents:,} documents"
+        )
+
+    def current_page(self) -> TablePage:
+        page = self.tabs.currentWidget()
+        assert isinstance(page, TablePage)
+        return page
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.accept()

@@ -1,0 +1,113 @@
+"""The main window over a real demo shop: tables, search, filters, sorting, lazy loading."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from jewelerdesk.domain.model import Item, ItemCategory, ItemStatus
+from jewelerdesk.services import inventory
+from jewelerdesk.services.demo import build_demo
+from jewelerdesk.services.shop import Shop
+from jewelerdesk.ui.main_window import MainWindow
+from jewelerdesk.ui.models.paged import ObjectRole, PagedTableModel
+
+
+@pytest.fixture
+def window(qtbot, demo_shop: Shop) -> MainWindow:
+    w = MainWindow(demo_shop)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def skus(w: MainWindow) -> list[str]:
+    m = w.pieces.model
+    return [m.data(m.index(r, 0)) for r in range(m.rowCount())]
+
+
+def test_every_table_model_is_a_valid_qt_model(qtmodeltester, window: MainWindow) -> None:
+    for page in (window.pieces, window.stones, window.lots, window.parties):
+        assert page.model.rowCount() > 0, page.noun
+        qtmodeltester.check(page.model)
+
+
+def test_shows_the_demo_pieces_and_counts_in_status_bar(window: MainWindow) -> None:
+    assert window.pieces.model.total() == 30
+    assert "30 pieces" in window.count_label.text()
+    assert "5 lots" in window.count_label.text()
+    assert window.status_detail.text() == "30 pieces"
+    assert window.windowTitle().startswith("Harbour Lane Jewellers")
+
+
+def test_search_as_you_type_filters_the_table(qtbot, window: MainWindow) -> None:
+    qtbot.keyClicks(window.pieces.search, "sapph")
+    qtbot.waitUntil(lambda: window.pieces.model.total() == 3, timeout=2000)
+    descriptions = [window.pieces.model.row_object(r).description for r in range(3)]
+    assert all("sapphire" in d for d in descriptions)
+    assert window.status_detail.text() == "3 pieces match"
+
+
+def test_search_finds_pieces_by_report_number_and_supplier(
+    qtbot, window: MainWindow, demo_shop: Shop
+) -> None:
+    piece = inventory.get_item_by_sku(demo_shop, "R-0001")
+    report_no = piece.stones[0].report_no
+    window.pieces.search.setText(report_no[:6])
+    window.pieces.apply_search()
+    assert "R-0001" in skus(window)
+    window.pieces.search.setText("meridian")
+    window.pieces.apply_search()
+    assert "R-0001" in skus(window)  # its stones came from Meridian
+    window.pieces.search.setText("no such thing at all")
+    window.pieces.apply_search()
+    assert window.pieces.model.total() == 0
+    assert window.pieces.empty.isVisibleTo(window)
+
+
+def test_status_and_category_filters(window: MainWindow) -> None:
+    status = window.pieces.filter_boxes["status"]
+    status.setCurrentIndex(status.findData(str(ItemStatus.SOLD)))
+    rows = [window.pieces.model.row_object(r) for r in range(window.pieces.model.rowCount())]
+    assert rows and all(r.status == "sold" for r in rows)
+    status.setCurrentIndex(0)
+    category = window.pieces.filter_boxes["category"]
+    category.setCurrentIndex(category.findData(str(ItemCategory.EARRINGS)))
+    rows = [window.pieces.model.row_object(r) for r in range(window.pieces.model.rowCount())]
+    assert rows and all(r.category == "earrings" for r in rows)
+
+
+def test_sorting_by_price_descending(window: MainWindow) -> None:
+    price_col = [c.key for c in window.pieces.model.columns].index("price")
+    window.pieces.view.sortByColumn(price_col, Qt.SortOrder.DescendingOrder)
+    prices = [
+        window.pieces.model.row_object(r).price_minor for r in range(window.pieces.model.rowCount())
+    ]
+    assert prices == sorted(prices, reverse=True)
+    assert prices[0] > prices[-1]
+
+
+def test_a_saved_piece_appears_and_is_selected(window: MainWindow, demo_shop: Shop) -> None:
+    item = Item(sku="N-9001", description="Signet ring, engraved")
+    inventory.save_item(demo_shop, item)
+    window.pieces.reload(select_id=item.id)
+    assert "N-9001" in skus(window)
+    assert window.pieces.selected().id == item.id
+    assert "31 pieces" in window.count_label.text()
+
+
+def test_large_shop_loads_lazily(qtbot, data_paths) -> None:
+    shop = Shop.open(data_paths)
+    build_demo(shop, 2500)
+    w = MainWindow(shop)
+    qtbot.addWidget(w)
+    model = w.pieces.model
+    assert model.total() == 2500
+    assert model.rowCount() == PagedTableModel.PAGE  # only the first page is read
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 2 * PagedTableModel.PAGE
+    first = model.data(model.index(0, 0), ObjectRole)
+    assert first.sku.startswith("E-")
+    shop.close()
