@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--items", type=_positive_int, default=30, metavar="N", help="number of pieces (default 30)"
     )
     d.add_argument("--json", action="store_true")
+    d.add_argument(
+        "--open",
+        action="store_true",
+        help="then open the app on it (if the folder already holds a shop, just open it)",
+    )
 
     i = sub.add_parser("items", help="list the shop's pieces")
     i.add_argument(
@@ -131,6 +136,8 @@ def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
 
     started = time.perf_counter()
     with _open(paths) as shop:
+        if args.open and shop.is_set_up():
+            return _open_gui(paths)
         summary = build_demo(shop, args.items)
     elapsed = time.perf_counter() - started
     if args.json:
@@ -141,8 +148,15 @@ def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
             f"stones, {summary.lots} metal lots, {summary.parties} suppliers and labs, "
             f"{summary.documents} documents ({elapsed:.1f} s)."
         )
-        print(f"Open it with: jewelerdesk --data-dir {paths.root}")
-    return EXIT_OK
+        if not args.open:
+            print(f"Open it with: jewelerdesk --data-dir {paths.root}")
+    return _open_gui(paths) if args.open else EXIT_OK
+
+
+def _open_gui(paths: DataPaths) -> int:
+    from .ui.app import run_gui
+
+    return run_gui(paths)
 
 
 def cmd_items(args: argparse.Namespace, paths: DataPaths) -> int:
