@@ -93,28 +93,20 @@ def open_database(
     Refuses a file that is not a JewelerDesk database or that a newer version wrote.
     Before migrating an existing database, a copy is written through SQLite and checked.
     """
-    db = connect(path)
-    try:
-        app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-        version = schema_version(db)
-        has_tables = bool(db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise _storage_error(exc, path) from exc
+    app_id, version, has_tables = _peek(path)
     if has_tables and app_id != APPLICATION_ID:
-        db.close()
         raise StorageError(
             "This file is not a JewelerDesk database. Nothing was changed.", where=str(path)
         )
     latest = latest_version(migrations)
     if version > latest:
-        db.close()
         raise DatabaseTooNew(
             f"This shop's data was saved by a newer JewelerDesk (data version {version}; this "
             f"program understands up to {latest}). Install the newer JewelerDesk to open it. "
             "Nothing was changed.",
             where=str(path),
         )
+    db = connect(path)
     if version < latest:
         if has_tables and backup_dir is not None:
             backup_before_migration(db, backup_dir, version)
@@ -123,7 +115,27 @@ def open_database(
         except sqlite3.Error as exc:
             db.close()
             raise _storage_error(exc, path) from exc
+        except BaseException:
+            db.close()
+            raise
     return db
+
+
+def _peek(path: Path | str) -> tuple[int, int, bool]:
+    """Read the file's identity without changing a byte (setting WAL would rewrite the header)."""
+    if str(path) == ":memory:" or not Path(path).exists() or Path(path).stat().st_size == 0:
+        return 0, 0, False
+    try:
+        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True)
+        try:
+            app_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            has_tables = bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _storage_error(exc, path) from exc
+    return app_id, version, has_tables
 
 
 def migrate(db: sqlite_utils.Database, migrations: Sequence[Migration] = MIGRATIONS) -> None:

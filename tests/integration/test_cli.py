@@ -1,0 +1,141 @@
+"""The real program on the command line: output, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jewelerdesk import __version__
+
+
+def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "JEWELERDESK_DATA_DIR"}
+    env.update({"QT_QPA_PLATFORM": "offscreen", **(env_extra or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "jewelerdesk", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("cli") / "shop"
+    r = run("--data-dir", str(d), "demo")
+    assert r.returncode == 0, r.stderr
+    assert "30 pieces" in r.stdout
+    return d
+
+
+def one_line_error(r: subprocess.CompletedProcess[str]) -> str:
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"JewelerDesk {__version__}"
+
+
+def test_items_json(demo_dir: Path) -> None:
+    r = run("--data-dir", str(demo_dir), "items", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["count"] == 30 == len(doc["items"])
+    first = doc["items"][0]
+    assert set(first) >= {
+        "sku",
+        "description",
+        "status",
+        "stone_mct",
+        "metal_mg",
+        "price_minor",
+        "currency",
+    }
+    assert all(
+        isinstance(i["stone_mct"], int) and isinstance(i["price_minor"], int) for i in doc["items"]
+    )
+
+
+def test_items_search(demo_dir: Path) -> None:
+    r = run("--data-dir", str(demo_dir), "items", "--search", "sapphire", "--json")
+    skus = [i["sku"] for i in json.loads(r.stdout)["items"]]
+    assert skus == ["P-0004", "P-0014", "P-0024"]
+    r = run("--data-dir", str(demo_dir), "items", "--search", "sapphire")
+    assert "3 pieces" in r.stdout and "P-0014" in r.stdout
+
+
+def test_attach_reports_what_it_stored(demo_dir: Path, tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "memo.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.drawString(72, 720, "Memo 7781")
+    c.save()
+    r = run("--data-dir", str(demo_dir), "attach", "R-0007", str(pdf), "--type", "memo", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["already_stored"] is False and doc["document"]["pages"] == 1
+    assert doc["attached_to"] == {
+        "kind": "item",
+        "id": doc["attached_to"]["id"],
+        "label": "piece R-0007",
+    }
+    stored = demo_dir / "documents" / doc["document"]["sha256"][:2] / doc["document"]["sha256"]
+    assert stored.read_bytes() == pdf.read_bytes()
+    again = run(
+        "--data-dir", str(demo_dir), "attach", "LS-0001", str(pdf), "--type", "memo", "--json"
+    )
+    assert json.loads(again.stdout)["already_stored"] is True
+    assert "already attached" in one_line_error(
+        run("--data-dir", str(demo_dir), "attach", "R-0007", str(pdf), "--type", "memo")
+    )
+
+
+def test_errors_are_one_line_with_exit_2(demo_dir: Path, tmp_path: Path) -> None:
+    d = str(demo_dir)
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    assert "No piece" in one_line_error(
+        run("--data-dir", d, "attach", "NOPE-1", str(empty), "--type", "invoice")
+    )
+    assert "does not exist" in one_line_error(
+        run("--data-dir", d, "attach", "R-0001", str(tmp_path / "x.pdf"), "--type", "invoice")
+    )
+    assert "empty" in one_line_error(
+        run("--data-dir", d, "attach", "R-0001", str(empty), "--type", "invoice")
+    )
+    assert "--type" in one_line_error(
+        run("--data-dir", d, "attach", "R-0001", str(empty), "--type", "receipt")
+    )
+    assert "unrecognized" in one_line_error(run("--data-dir", d, "items", "--colour", "red"))
+    assert "empty folder" in one_line_error(run("--data-dir", d, "demo"))
+
+
+def test_data_dir_from_environment(tmp_path: Path) -> None:
+    d = tmp_path / "envshop"
+    r = run("demo", "--items", "3", "--json", env_extra={"JEWELERDESK_DATA_DIR": str(d)})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["pieces"] == 3
+    assert (d / "jewelerdesk.db").exists()
+
+
+def test_too_new_database_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    d = tmp_path / "shop"
+    assert run("--data-dir", str(d), "demo", "--items", "2").returncode == 0
+    conn = sqlite3.connect(d / "jewelerdesk.db")
+    conn.execute("PRAGMA user_version = 50")
+    conn.close()
+    assert "newer JewelerDesk" in one_line_error(run("--data-dir", str(d), "items"))
