@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
                 lambda r: f"{r.fineness_ppt} {_label(METAL_LABELS, r.metal)}",
                 width=12,
             ),
-            Column("fineness", "Fineness", lambda r: f"{r.fineness_ppt}/1000", True, width=6),
+            Column("fineness", "Fineness", lambda r: f"{r.fineness_ppt} ‰", True, width=7),
             Column("claim", "Claim", lambda r: _label(CLAIM_CLASS_LABELS, r.claim_class), width=12),
             Column("refiner", "Refiner", lambda r: r.refiner or "not recorded"),
             Column(
