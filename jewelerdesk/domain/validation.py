@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-
-import pycountry
+from typing import Any
 
 from .model import (
     REFINED_METALS,
@@ -38,24 +37,35 @@ MAX_STONE_MCT = 10_000_000  # 10,000 ct: anything above is a typing error, not a
 MAX_MASS_MG = 1_000_000_000  # one tonne
 
 
+def _pycountry() -> Any:
+    """Imported on first use: it costs ~50 ms that the main window doesn't need to show."""
+    import pycountry
+
+    return pycountry
+
+
 def is_country(code: str) -> bool:
     return (
-        bool(code) and len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()) is not None
+        bool(code)
+        and len(code) == 2
+        and _pycountry().countries.get(alpha_2=code.upper()) is not None
     )
 
 
 def is_region(code: str) -> bool:
-    return bool(code) and pycountry.subdivisions.get(code=code.upper()) is not None
+    return bool(code) and _pycountry().subdivisions.get(code=code.upper()) is not None
 
 
 def country_name(code: str) -> str:
-    c = pycountry.countries.get(alpha_2=code.upper()) if code else None
+    c = _pycountry().countries.get(alpha_2=code.upper()) if code else None
     return getattr(c, "common_name", None) or (c.name if c else code)
 
 
 def is_currency(code: str) -> bool:
     return (
-        bool(code) and len(code) == 3 and pycountry.currencies.get(alpha_3=code.upper()) is not None
+        bool(code)
+        and len(code) == 3
+        and _pycountry().currencies.get(alpha_3=code.upper()) is not None
     )
 
 

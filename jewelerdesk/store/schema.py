@@ -150,7 +150,8 @@ CREATE TABLE metal_movement (
     occurred_at TEXT NOT NULL,
     note TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX metal_movement_lot ON metal_movement(lot_id);
+-- Covering index: a lot's balance is summed from the index alone.
+CREATE INDEX metal_movement_lot ON metal_movement(lot_id, kind, mass_mg);
 CREATE TRIGGER metal_movement_no_update BEFORE UPDATE ON metal_movement
 BEGIN SELECT RAISE(ABORT, 'metal movements are append-only'); END;
 CREATE TRIGGER metal_movement_no_delete BEFORE DELETE ON metal_movement

@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.stones, "Loose stones")
         self.tabs.addTab(self.lots, "Metal lots")
         self.tabs.addTab(self.parties, "Suppliers && parties")
-        self.tabs.currentChanged.connect(lambda _i: self.update_status())
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
 
         self._build_actions()
@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_detail)
         for page in (self.pieces, self.stones, self.lots, self.parties):
             page.counts_changed.connect(self.update_status)
-            page.reload()
+        self.pieces.reload()
         self.pieces.search.setFocus()
 
     # ------------------------------------------------------------------ pages
@@ -288,6 +288,12 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.about)
         help_menu.addAction(about)
 
+    def _tab_changed(self, _index: int) -> None:
+        page = self.tabs.currentWidget()
+        if isinstance(page, TablePage):
+            page.ensure_loaded()
+        self.update_status()
+
     def focus_search(self) -> None:
         page = self.tabs.currentWidget()
         if isinstance(page, TablePage):
@@ -319,7 +325,8 @@ class MainWindow(QMainWindow):
         from jewelerdesk.ui.dialogs.piece import PieceEditor
 
         self._run_dialog(PieceEditor(self.shop, item_id, self), self.pieces, "saved_item_id")
-        self.lots.reload()
+        if self.lots.model.loaded:
+            self.lots.reload()
 
     def new_stone(self) -> None:
         from jewelerdesk.ui.dialogs.stone import StoneDialog

@@ -28,9 +28,17 @@ def skus(w: MainWindow) -> list[str]:
 
 
 def test_every_table_model_is_a_valid_qt_model(qtmodeltester, window: MainWindow) -> None:
-    for page in (window.pieces, window.stones, window.lots, window.parties):
+    for index, page in enumerate((window.pieces, window.stones, window.lots, window.parties)):
+        window.tabs.setCurrentIndex(index)  # tabs read their rows when first shown
         assert page.model.rowCount() > 0, page.noun
         qtmodeltester.check(page.model)
+
+
+def test_hidden_tabs_are_read_only_when_shown(window: MainWindow) -> None:
+    assert window.pieces.model.loaded and not window.lots.model.loaded
+    window.tabs.setCurrentWidget(window.lots)
+    assert window.lots.model.total() == 5
+    assert window.status_detail.text() == "5 metal lots"
 
 
 def test_shows_the_demo_pieces_and_counts_in_status_bar(window: MainWindow) -> None:

@@ -48,6 +48,7 @@ class PagedTableModel(QAbstractTableModel):
         self.query = query or ListQuery(sort=self.columns[0].key)
         self._rows: list[Any] = []
         self._total = 0
+        self.loaded = False
 
     # --- loading -----------------------------------------------------------------
     def set_query(self, query: ListQuery) -> None:
@@ -55,6 +56,7 @@ class PagedTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        self.loaded = True
         self.beginResetModel()
         self._total = self._count(self.query)
         self._rows = self._fetch(self.query, 0, self.PAGE) if self._total else []
@@ -115,13 +117,16 @@ class PagedTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns):
             return
-        self.set_query(
-            replace(
-                self.query,
-                sort=self.columns[column].key,
-                descending=order == Qt.SortOrder.DescendingOrder,
-            )
+        query = replace(
+            self.query,
+            sort=self.columns[column].key,
+            descending=order == Qt.SortOrder.DescendingOrder,
         )
+        if query == self.query and not self.loaded:
+            return  # the view announcing its initial sort: nothing to re-read yet
+        self.query = query
+        if self.loaded:
+            self.reload()
 
     def row_object(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None

@@ -133,6 +133,11 @@ class TablePage(QWidget):
         self._update_empty()
         self.counts_changed.emit()
 
+    def ensure_loaded(self) -> None:
+        """Tabs read their rows the first time they are shown, not at start-up."""
+        if not self.model.loaded:
+            self.reload()
+
     def reload(self, select_id: str | None = None) -> None:
         self.model.reload()
         self._update_empty()

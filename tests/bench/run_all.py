@@ -1,0 +1,164 @@
+"""Run every benchmark and print one line each:
+
+    bench <name>: <value> <unit> (floor <floor> <unit>, ratio <ratio>, target <= <target>)
+
+Floors are measured in the same run on the same machine. The 100,000-piece demo shop is built
+once and kept (``--shop DIR``, default a folder in the temp directory).
+
+    python tests/bench/run_all.py [--shop DIR] [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from jewelerdesk.paths import DataPaths  # noqa: E402
+from jewelerdesk.services import inventory  # noqa: E402
+from jewelerdesk.services.demo import build_demo  # noqa: E402
+from jewelerdesk.services.inventory import ListQuery  # noqa: E402
+from jewelerdesk.services.shop import Shop  # noqa: E402
+from jewelerdesk.store.records import fts_query  # noqa: E402
+
+ITEMS = 100_000
+TYPED = [
+    "R-00",
+    "R-0042",
+    "sapph",
+    "sapphire halo",
+    "Meridian",
+    "2141",
+    "2141438169",
+    "lab gro",
+    "platinum band",
+    "pearl",
+]
+
+
+def line(name: str, value: float, unit: str, floor: float, target: float) -> None:
+    ratio = value / floor if floor else float("inf")
+    print(
+        f"bench {name}: {value:.2f} {unit} (floor {floor:.2f} {unit}, ratio {ratio:.2f}, target <= {target:g})",
+        flush=True,
+    )
+
+
+def ensure_shop(folder: Path) -> Path:
+    paths = DataPaths(folder)
+    if paths.database.exists():
+        with Shop.open(paths) as shop:
+            if inventory.count_items(shop, ListQuery()) == ITEMS:
+                return folder
+        raise SystemExit(f"{folder} holds another shop; pass an empty --shop folder")
+    started = time.perf_counter()
+    with Shop.open(paths) as shop:
+        build_demo(shop, ITEMS)
+    print(
+        f"# built the {ITEMS:,}-piece demo shop in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+    return folder
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20)[-1] if len(samples) > 1 else samples[0]
+
+
+def prefixes() -> list[str]:
+    out: list[str] = []
+    for word in TYPED:
+        out += [word[:i] for i in range(2, len(word) + 1)]
+    return out
+
+
+def bench_search(folder: Path) -> None:
+    queries = prefixes()
+    with Shop.open(DataPaths(folder), sweep=False) as shop:
+        service: list[float] = []
+        for _round in range(3):
+            for text in queries:
+                t = time.perf_counter()
+                inventory.count_items(shop, ListQuery(search=text))
+                inventory.list_items(shop, ListQuery(search=text), 0, 100)
+                service.append((time.perf_counter() - t) * 1000)
+    raw: list[float] = []
+    conn = sqlite3.connect(DataPaths(folder).database)
+    for _round in range(3):
+        for text in queries:
+            match = fts_query(text)
+            t = time.perf_counter()
+            conn.execute("SELECT count(*) FROM item_fts WHERE item_fts MATCH ?", [match]).fetchone()
+            conn.execute(
+                "SELECT rowid FROM item_fts WHERE item_fts MATCH ? LIMIT 100", [match]
+            ).fetchall()
+            raw.append((time.perf_counter() - t) * 1000)
+    conn.close()
+    line("search", p95(service), "ms", p95(raw), 2)
+
+
+def _first_paint(cmd: list[str]) -> tuple[float, float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "JEWELERDESK_BENCH_EXIT_AFTER_PAINT": "1"}
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    out = ""
+    assert proc.stdout is not None
+    for out in proc.stdout:
+        if out.startswith("first-paint"):
+            break
+    wall = (time.perf_counter() - t) * 1000
+    proc.wait(timeout=60)
+    if not out.startswith("first-paint"):
+        raise RuntimeError(f"{cmd} never painted")
+    rss_kb = float(out.split()[-1])
+    return wall, rss_kb
+
+
+def bench_window(folder: Path, runs: int = 5) -> None:
+    app_cmd = [sys.executable, "-m", "jewelerdesk", "--data-dir", str(folder)]
+    floor_cmd = [sys.executable, str(HERE / "floor_window.py"), str(DataPaths(folder).database)]
+    _first_paint(app_cmd)  # warm the file cache for both
+    _first_paint(floor_cmd)
+    app = [_first_paint(app_cmd) for _ in range(runs)]
+    floor = [_first_paint(floor_cmd) for _ in range(runs)]
+    line(
+        "startup",
+        statistics.median(a[0] for a in app),
+        "ms",
+        statistics.median(f[0] for f in floor),
+        1.5,
+    )
+    line("memory", max(a[1] for a in app) / 1024, "MB", max(f[1] for f in floor) / 1024, 2)
+
+
+BENCHES = {"search": bench_search, "startup": bench_window}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--shop", type=Path, default=Path(tempfile.gettempdir()) / "jewelerdesk-bench-100k"
+    )
+    parser.add_argument("--only", nargs="*", choices=sorted(BENCHES), default=sorted(BENCHES))
+    args = parser.parse_args()
+    folder = ensure_shop(args.shop)
+    for name in args.only:
+        BENCHES[name](folder)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
