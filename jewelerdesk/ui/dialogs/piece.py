@@ -95,6 +95,8 @@ def _table(model: QAbstractTableModel, stretch: int) -> QTableView:
     v.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     v.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     v.verticalHeader().setVisible(False)
+    v.setWordWrap(False)
+    v.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     v.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     v.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     return v
