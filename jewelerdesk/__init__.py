@@ -2,3 +2,7 @@
 
 __version__ = "0.1.0"
 APP_NAME = "JewelerDesk"
+
+#: The command-line subcommands; anything else (or nothing) opens the app. Here, so that
+#: opening the app does not import the command line.
+COMMANDS = ("demo", "items", "attach")

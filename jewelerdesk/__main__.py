@@ -10,6 +10,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from . import COMMANDS
 from .paths import DataPaths, resolve_data_dir
 
 log = logging.getLogger("jewelerdesk")
@@ -51,8 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .inspect_worker import main as worker_main
 
         return worker_main(args[1:])
-    from .cli import COMMANDS
-
     data_dir, args = _split_global(args)
     wants_gui = not any(a in COMMANDS for a in args if not a.startswith("-"))
     if any(a in ("-h", "--help", "--version") for a in args):

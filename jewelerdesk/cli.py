@@ -16,7 +16,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
+from . import COMMANDS, __version__
 from .domain import units
 from .domain.model import DOC_TYPE_LABELS, DocType
 from .errors import JewelerDeskError
@@ -24,7 +24,6 @@ from .paths import DataPaths, resolve_data_dir
 from .services.shop import Shop
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("demo", "items", "attach")
 
 
 class UsageError(Exception):
@@ -110,7 +109,9 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     paths = paths or resolve_data_dir(args.data_dir)
-    handler = {"demo": cmd_demo, "items": cmd_items, "attach": cmd_attach}.get(args.command)
+    handlers = {"demo": cmd_demo, "items": cmd_items, "attach": cmd_attach}
+    assert set(handlers) == set(COMMANDS)
+    handler = handlers.get(args.command)
     if handler is None:
         print("jewelerdesk: no command given (see 'jewelerdesk --help')", file=sys.stderr)
         return EXIT_USAGE
