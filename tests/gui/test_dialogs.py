@@ -255,3 +255,30 @@ def test_document_and_list_models_are_valid(qtmodeltester, qtbot, demo_shop: Sho
     qtbot.addWidget(editor)
     qtmodeltester.check(editor.stone_model)
     qtmodeltester.check(editor.metal_model)
+
+
+def test_lot_movements_and_loss(qtbot, qtmodeltester, demo_shop: Shop, monkeypatch) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    lot = gold_lot(demo_shop)
+    before = inventory.lot_balance_mg(demo_shop, lot.id)
+    dialog = LotDialog(demo_shop, lot.id)
+    qtbot.addWidget(dialog)
+    qtmodeltester.check(dialog.movement_model)
+    rows = dialog.movement_model.rowCount()
+    assert rows == len(inventory.lot_movements(demo_shop, lot.id)) > 1
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("1.5", True))
+    dialog.record_loss()
+    assert inventory.lot_balance_mg(demo_shop, lot.id) == before - 1500
+    assert dialog.movement_model.rowCount() == rows + 1
+    assert "Loss" in dialog.movement_model.data(dialog.movement_model.index(rows, 1))
+
+
+def test_unexpected_errors_name_the_log_file(tmp_path: Path) -> None:
+    messages.set_log_path(tmp_path / "logs" / "jewelerdesk.log")
+    text = messages.describe(KeyError("internal"))
+    assert "Something went wrong" in text and str(tmp_path / "logs" / "jewelerdesk.log") in text
+    assert "KeyError" not in text
+    from jewelerdesk.errors import BadDocument
+
+    assert messages.describe(BadDocument("The PDF is damaged.")) == "The PDF is damaged."

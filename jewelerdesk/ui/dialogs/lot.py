@@ -8,8 +8,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -40,6 +39,7 @@ from jewelerdesk.ui.dialogs.common import (
     parse_or_error,
     party_choices,
 )
+from jewelerdesk.ui.models.simple import ListModel
 
 FINENESS_PICKS = [
     (585, "585 — 14K"),
@@ -139,11 +139,22 @@ class LotDialog(RecordDialog):
     def _movements_tab(self) -> QWidget:
         w = QWidget()
         v = QVBoxLayout(w)
-        self.movements = QTableWidget(0, 5)
-        self.movements.setHorizontalHeaderLabels(["When", "Movement", "Grams", "Piece", "Note"])
+        self.movement_model = ListModel(
+            ["When", "Movement", "Grams", "Piece", "Note"],
+            lambda m: (
+                m.occurred_at[:10],
+                m.kind.capitalize(),
+                f"{'+' if m.kind.sign > 0 else '−'}{m.mass_mg / 1000:,.3f}",
+                m.item_sku or "—",
+                m.note,
+            ),
+            self,
+        )
+        self.movements = QTableView()
+        self.movements.setModel(self.movement_model)
         self.movements.verticalHeader().setVisible(False)
         self.movements.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.movements.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.movements.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         loss = QPushButton("Record loss…")
         loss.clicked.connect(self.record_loss)
         row = QHBoxLayout()
@@ -160,20 +171,7 @@ class LotDialog(RecordDialog):
         self.balance.setText(
             f"<b>{units.format_mg(bal)}</b> ({units.format_mg(units.fine_mg(bal, self.lot.fineness_ppt))} fine)"
         )
-        moves = inventory.lot_movements(self.shop, self.lot.id)
-        self.movements.setRowCount(len(moves))
-        for r, m in enumerate(moves):
-            sign = "+" if m.kind.sign > 0 else "−"
-            for c, text in enumerate(
-                (
-                    m.occurred_at[:10],
-                    m.kind.capitalize(),
-                    f"{sign}{m.mass_mg / 1000:,.3f}",
-                    m.item_sku or "—",
-                    m.note,
-                )
-            ):
-                self.movements.setItem(r, c, QTableWidgetItem(text))
+        self.movement_model.set_rows(inventory.lot_movements(self.shop, self.lot.id))
 
     def record_loss(self) -> None:
         grams, ok = QInputDialog.getText(
