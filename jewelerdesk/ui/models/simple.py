@@ -10,12 +10,13 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class ListModel(QAbstractTableModel):
-    """A small in-memory table over the piece's stones or metal draws."""
+    """A small in-memory table: ``cells(row)`` gives a row's texts, ``tooltip(row)`` its tip."""
 
-    def __init__(self, headers: list[str], cells: Any, parent: Any = None):
+    def __init__(self, headers: list[str], cells: Any, parent: Any = None, tooltip: Any = None):
         super().__init__(parent)
         self.headers = headers
         self.cells = cells
+        self.tooltip = tooltip
         self.rows: list[Any] = []
 
     def set_rows(self, rows: list[Any]) -> None:
@@ -36,6 +37,8 @@ class ListModel(QAbstractTableModel):
             return self.cells(self.rows[index.row()])[index.column()]
         if role == Qt.ItemDataRole.UserRole:
             return self.rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole and self.tooltip is not None:
+            return self.tooltip(self.rows[index.row()])
         return None
 
     def headerData(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,58 +33,26 @@ from jewelerdesk.services import paperwork
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui import messages, tasks
 from jewelerdesk.ui.dialogs.common import combo, form, line
+from jewelerdesk.ui.models.simple import ListModel
 
 ACCEPTED = (".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
 Index = QModelIndex | QPersistentModelIndex
 
 
-class DocumentTableModel(QAbstractTableModel):
-    HEADERS = ("Type", "Number", "Issuer", "Issued", "Pages", "File")
-
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self.docs: list[Document] = []
-
-    def set_documents(self, docs: list[Document]) -> None:
-        self.beginResetModel()
-        self.docs = list(docs)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.docs)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.docs):
-            return None
-        d = self.docs[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                DOC_TYPE_LABELS[d.doc_type],
-                d.number or "—",
-                d.issuer or "—",
-                d.issue_date or "—",
-                str(d.page_count or 1),
-                d.original_name,
-            )[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{d.original_name}\nsha256 {d.sha256}\nadded {d.added_at}"
-        if role == Qt.ItemDataRole.UserRole:
-            return d
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
+def document_model(parent: Any = None) -> ListModel:
+    return ListModel(
+        ["Type", "Number", "Issuer", "Issued", "Pages", "File"],
+        lambda d: (
+            DOC_TYPE_LABELS[d.doc_type],
+            d.number or "—",
+            d.issuer or "—",
+            d.issue_date or "—",
+            str(d.page_count or 1),
+            d.original_name,
+        ),
+        parent,
+        tooltip=lambda d: f"{d.original_name}\nsha256 {d.sha256}\nadded {d.added_at}",
+    )
 
 
 class AttachDialog(QDialog):
@@ -179,7 +147,7 @@ class DocumentsPanel(QWidget):
         self.subject_id = subject_id
         self.busy = False
         self.last_error: BaseException | None = None
-        self.model = DocumentTableModel(self)
+        self.model = document_model(self)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -227,7 +195,7 @@ class DocumentsPanel(QWidget):
             if self.subject_id
             else []
         )
-        self.model.set_documents(docs)
+        self.model.set_rows(docs)
         has = bool(docs)
         self.preview_btn.setEnabled(has)
         self.open_btn.setEnabled(has)
@@ -245,8 +213,8 @@ class DocumentsPanel(QWidget):
     def selected(self) -> Document | None:
         idx = self.view.currentIndex()
         if idx.isValid():
-            return self.model.docs[idx.row()]
-        return self.model.docs[0] if self.model.docs else None
+            return self.model.rows[idx.row()]
+        return self.model.rows[0] if self.model.rows else None
 
     # ------------------------------------------------------------------ attaching
     def choose_files(self) -> None:
