@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--issuer", default="")
     a.add_argument("--number", default="")
     a.add_argument("--json", action="store_true")
+    g = sub.add_parser("gaps", help="custody gaps of one piece, or of the whole shop")
+    g.add_argument(
+        "sku", metavar="SKU", nargs="?", help="a piece's stock number (default: the whole shop)"
+    )
+    g.add_argument("--json", action="store_true")
     return p
 
 
@@ -109,7 +114,7 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     paths = paths or resolve_data_dir(args.data_dir)
-    handlers = {"demo": cmd_demo, "items": cmd_items, "attach": cmd_attach}
+    handlers = {"demo": cmd_demo, "items": cmd_items, "attach": cmd_attach, "gaps": cmd_gaps}
     assert set(handlers) == set(COMMANDS)
     handler = handlers.get(args.command)
     if handler is None:
@@ -233,4 +238,81 @@ def cmd_attach(args: argparse.Namespace, paths: DataPaths) -> int:
             f"Attached {DOC_TYPE_LABELS[doc_type].lower()} '{doc.original_name}' to {label}{again}."
         )
         print(f"sha256 {doc.sha256}, {doc.page_count} page(s), {len(doc.text)} characters of text")
+    return EXIT_OK
+
+
+def _gap_json(g: Any) -> dict[str, Any]:
+    return {
+        "rule": g.rule,
+        "severity": g.severity.label.lower(),
+        "component": g.component,
+        "component_id": g.component_id,
+        "component_label": g.component_label,
+        "title": g.title,
+        "explanation": g.explanation,
+        "basis": g.basis,
+        "actions": [
+            {
+                "kind": a.kind,
+                "label": a.label,
+                "doc_type": str(a.doc_type) if a.doc_type else None,
+                "field": a.field_name or None,
+            }
+            for a in g.actions
+        ],
+    }
+
+
+def cmd_gaps(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import custody
+
+    with _open(paths) as shop:
+        if args.sku:
+            piece = custody.gaps_for_piece(shop, args.sku)
+            if args.json:
+                _emit(
+                    {
+                        "sku": piece.sku,
+                        "description": piece.description,
+                        "gaps": [_gap_json(g) for g in piece.gaps],
+                    }
+                )
+                return EXIT_OK
+            print(f"{piece.sku}  {piece.description}")
+            if not piece.gaps:
+                print("No open custody gaps.")
+            for g in piece.gaps:
+                print(f"\n[{g.rule} · {g.severity.label}] {g.component_label}: {g.title}")
+                print(f"  {g.explanation}")
+                print(f"  Basis: {g.basis}")
+                for a in g.actions:
+                    print(f"  → {a.label}")
+            return EXIT_OK
+        result = custody.gaps_for_shop(shop)
+    if args.json:
+        _emit(
+            {
+                "pieces_checked": result.pieces_checked,
+                "pieces_with_gaps": len(result.pieces),
+                "by_rule": dict(sorted(result.by_rule.items(), key=lambda kv: int(kv[0][1:]))),
+                "by_severity": {k.lower(): v for k, v in result.by_severity.items()},
+                "pieces": [
+                    {
+                        "sku": p.sku,
+                        "worst": p.worst.label.lower() if p.worst else None,
+                        "gaps": [_gap_json(g) for g in p.gaps],
+                    }
+                    for p in result.pieces
+                ],
+            }
+        )
+        return EXIT_OK
+    print(f"{len(result.pieces)} of {result.pieces_checked} pieces have open custody gaps.")
+    for rule, n in sorted(result.by_rule.items(), key=lambda kv: int(kv[0][1:])):
+        print(f"  {rule}: {n}")
+    for p in result.pieces[:50]:
+        worst = p.worst.label if p.worst else ""
+        print(f"{p.sku:<12} {worst:<9} {len(p.gaps):>2} gap(s)  {p.gaps[0].title}")
+    if len(result.pieces) > 50:
+        print(f"... and {len(result.pieces) - 50} more (use --json for all)")
     return EXIT_OK

@@ -941,3 +941,32 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
         + _STONE_FTS_SELECT
         + " WHERE s.item_id IS NULL"
     )
+
+
+# --------------------------------------------------------------------------- whole-shop reads
+
+
+def iter_items_full(db: sqlite_utils.Database) -> Iterator[Item]:
+    """Every piece with its stones and metal, in three queries (for shop-wide checks)."""
+    stones: dict[str, list[Stone]] = {}
+    for r in db.query("SELECT * FROM stone WHERE item_id IS NOT NULL ORDER BY item_id, position"):
+        stones.setdefault(r["item_id"], []).append(_stone_from(r))
+    metals: dict[str, list[MetalComponent]] = {}
+    for r in db.query("SELECT * FROM metal_component ORDER BY item_id, position"):
+        metals.setdefault(r["item_id"], []).append(_metal_from(r))
+    for r in db.query("SELECT * FROM item ORDER BY sku COLLATE NOCASE"):
+        item = _item_from(r)
+        item.stones = stones.get(item.id, [])
+        item.metals = metals.get(item.id, [])
+        yield item
+
+
+def documents_by_subject(db: sqlite_utils.Database) -> dict[tuple[str, str], list[Document]]:
+    """All attached documents, keyed by (subject kind, subject id)."""
+    out: dict[tuple[str, str], list[Document]] = {}
+    docs = {r["id"]: _doc_from(r) for r in db.query("SELECT * FROM document")}
+    for r in db.query(
+        "SELECT document_id, subject_kind, subject_id FROM document_link ORDER BY linked_at"
+    ):
+        out.setdefault((r["subject_kind"], r["subject_id"]), []).append(docs[r["document_id"]])
+    return out

@@ -139,3 +139,20 @@ def test_too_new_database_is_refused(tmp_path: Path) -> None:
     conn.execute("PRAGMA user_version = 50")
     conn.close()
     assert "newer JewelerDesk" in one_line_error(run("--data-dir", str(d), "items"))
+
+
+def test_gaps_for_the_shop_and_one_piece(demo_dir: Path) -> None:
+    r = run("--data-dir", str(demo_dir), "gaps", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["pieces_checked"] == 30
+    assert doc["by_rule"]["G3"] >= 1 and doc["by_rule"]["G7"] >= 1  # the demo's deliberate gaps
+    severities = [p["worst"] for p in doc["pieces"]]
+    order = ["critical", "high", "medium", "low"]
+    assert severities == sorted(severities, key=order.index)
+    estate = run("--data-dir", str(demo_dir), "gaps", "R-0009", "--json")
+    rules = [g["rule"] for g in json.loads(estate.stdout)["gaps"]]
+    assert rules == ["G1", "G2", "G3"]  # the estate diamond: no warranty, no origin
+    text = run("--data-dir", str(demo_dir), "gaps", "R-0009")
+    assert "Basis: WDC System of Warranties" in text.stdout
+    assert "No piece" in one_line_error(run("--data-dir", str(demo_dir), "gaps", "NOPE-1"))
