@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -946,15 +947,22 @@ def rebuild_search_index(db: sqlite_utils.Database) -> None:
 # --------------------------------------------------------------------------- whole-shop reads
 
 
+def _rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+    """Rows addressable by column name, built in C (much cheaper than dicts for bulk reads)."""
+    cur = db.conn.cursor()
+    cur.row_factory = sqlite3.Row
+    yield from cur.execute(sql, params)
+
+
 def iter_items_full(db: sqlite_utils.Database) -> Iterator[Item]:
     """Every piece with its stones and metal, in three queries (for shop-wide checks)."""
     stones: dict[str, list[Stone]] = {}
-    for r in db.query("SELECT * FROM stone WHERE item_id IS NOT NULL ORDER BY item_id, position"):
+    for r in _rows(db, "SELECT * FROM stone WHERE item_id IS NOT NULL ORDER BY item_id, position"):
         stones.setdefault(r["item_id"], []).append(_stone_from(r))
     metals: dict[str, list[MetalComponent]] = {}
-    for r in db.query("SELECT * FROM metal_component ORDER BY item_id, position"):
+    for r in _rows(db, "SELECT * FROM metal_component ORDER BY item_id, position"):
         metals.setdefault(r["item_id"], []).append(_metal_from(r))
-    for r in db.query("SELECT * FROM item ORDER BY sku COLLATE NOCASE"):
+    for r in _rows(db, "SELECT * FROM item ORDER BY sku COLLATE NOCASE"):
         item = _item_from(r)
         item.stones = stones.get(item.id, [])
         item.metals = metals.get(item.id, [])

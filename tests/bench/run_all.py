@@ -142,7 +142,33 @@ def bench_window(folder: Path, runs: int = 5) -> None:
     line("memory", max(a[1] for a in app) / 1024, "MB", max(f[1] for f in floor) / 1024, 2)
 
 
-BENCHES = {"search": bench_search, "startup": bench_window}
+def bench_gaps(folder: Path) -> None:
+    from jewelerdesk.services import custody
+
+    with Shop.open(DataPaths(folder), sweep=False) as shop:
+        t = time.perf_counter()
+        result = custody.gaps_for_shop(shop)
+        shop_s = time.perf_counter() - t
+        skus = [p.sku for p in result.pieces[:200]]
+        samples = []
+        for sku in skus:
+            t = time.perf_counter()
+            custody.gaps_for_piece(shop, sku)
+            samples.append((time.perf_counter() - t) * 1000)
+    conn = sqlite3.connect(DataPaths(folder).database)
+    t = time.perf_counter()
+    for table in ("item", "stone", "metal_component", "metal_lot"):
+        conn.execute(f"SELECT * FROM {table}").fetchall()
+    floor_s = time.perf_counter() - t
+    conn.close()
+    line("gaps_shop", shop_s, "s", floor_s, 5)
+    print(
+        f"bench gaps_item: {p95(samples):.2f} ms (p95 over {len(samples)} pieces, target < 5 ms)",
+        flush=True,
+    )
+
+
+BENCHES = {"search": bench_search, "startup": bench_window, "gaps": bench_gaps}
 
 
 def main() -> int:
