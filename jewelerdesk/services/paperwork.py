@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.model import DocType, Document, SubjectKind
-from ..errors import BadDocument, Conflict, NotFound
+from ..domain.validation import is_iso_date
+from ..errors import BadDocument, Conflict, NotFound, ValidationError
 from ..store import records
 from .shop import Shop
 
@@ -173,6 +174,16 @@ def attach(
 ) -> AttachResult:
     """Attach a file to a piece, stone, lot or party. Same bytes twice are one document."""
     path = Path(path)
+    bad_dates = {
+        f: f"{label} '{value}' is not a date (use YYYY-MM-DD)."
+        for f, label, value in (
+            ("issue_date", "Issue date", issue_date),
+            ("expiry_date", "Expiry date", expiry_date),
+        )
+        if value and not is_iso_date(value)
+    }
+    if bad_dates:
+        raise ValidationError(bad_dates)
     if not records.subject_exists(shop.db, kind, subject_id):
         raise NotFound(f"The {kind} to attach to no longer exists.")
     media_type = check_file(path)

@@ -160,3 +160,18 @@ def test_images_attach_and_preview(shop, piece, tmp_path: Path) -> None:
     assert paperwork.render_preview(shop, doc).startswith(b"\x89PNG")
     viewed = paperwork.copy_for_viewing(shop, doc)
     assert viewed.name == "p.pdf" and viewed.read_bytes() == pdf.read_bytes()
+
+
+def test_document_dates_must_be_dates(shop, piece, tmp_path: Path) -> None:
+    from jewelerdesk.errors import ValidationError
+
+    pdf = make_pdf(tmp_path / "kp.pdf", "KP certificate")
+    with pytest.raises(ValidationError, match="YYYY-MM-DD"):
+        paperwork.attach(
+            shop, SubjectKind.ITEM, piece.id, pdf, DocType.KP_CERTIFICATE, expiry_date="31/12/2026"
+        )
+    assert doc_rows(shop) == 0
+    doc = paperwork.attach(
+        shop, SubjectKind.ITEM, piece.id, pdf, DocType.KP_CERTIFICATE, expiry_date="2026-12-31"
+    ).document
+    assert doc.expiry_date == "2026-12-31"

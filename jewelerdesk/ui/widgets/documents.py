@@ -70,8 +70,10 @@ class AttachDialog(QDialog):
         names = ", ".join(file_names[:3]) + (
             f" and {len(file_names) - 3} more" if len(file_names) > 3 else ""
         )
-        label = QLabel(f"<b>{names}</b>")
-        label.setWordWrap(True)
+        label = QLabel()
+        label.setText(label.fontMetrics().elidedText(names, Qt.TextElideMode.ElideMiddle, 380))
+        label.setToolTip(names)
+        label.setStyleSheet("font-weight: bold;")
         self.doc_type = combo([(str(t), DOC_TYPE_LABELS[t]) for t in DocType], str(default_type))
         self.issuer = line("", "Who issued it (supplier, lab, refiner)")
         self.number = line("", "Invoice, report or certificate number")
@@ -90,9 +92,10 @@ class AttachDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         v = QVBoxLayout(self)
+        v.setContentsMargins(16, 14, 16, 12)
         v.addLayout(f)
         v.addWidget(buttons)
-        self.setMinimumWidth(480)
+        self.setMinimumWidth(520)
 
     def values(self) -> dict[str, Any]:
         return {
@@ -153,6 +156,8 @@ class DocumentsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.verticalHeader().setVisible(False)
+        self.view.setWordWrap(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _i: self.preview())
         self.hint = QLabel()
