@@ -119,3 +119,28 @@ def test_large_shop_loads_lazily(qtbot, data_paths) -> None:
     first = model.data(model.index(0, 0), ObjectRole)
     assert first.sku.startswith("E-")
     shop.close()
+
+
+def test_new_piece_through_the_editor_appears_in_the_table(
+    qtbot, monkeypatch, window: MainWindow
+) -> None:
+    from jewelerdesk.ui.dialogs.common import select
+    from jewelerdesk.ui.dialogs.piece import PieceEditor
+
+    lot = next(lot for lot in inventory.all_lots(window.shop) if lot.lot_no == "PT950-2605")
+
+    def fill(editor: PieceEditor) -> int:
+        editor.sku.setText("B-0500")
+        editor.description.setText("950 platinum band, hammered finish")
+        editor.price.setText("1850")
+        select(editor.lot_box, lot.id)
+        editor.draw_mass.setText("6.5")
+        editor.add_metal()
+        editor.accept()
+        return editor.result()
+
+    monkeypatch.setattr(PieceEditor, "exec", fill)
+    window.act_new_piece.trigger()
+    assert window.pieces.selected().sku == "B-0500"
+    assert window.pieces.selected().metal_mg == 6500
+    assert "31 pieces" in window.count_label.text()
