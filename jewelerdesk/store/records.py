@@ -82,7 +82,7 @@ def put_shop(db: sqlite_utils.Database, shop: ShopIdentity) -> None:
 _PARTY_COLS = [f.name for f in fields(Party)]
 
 
-def _party_from(row: sqlite3_row) -> Party:
+def _party_from(row: Any) -> Party:
     d = dict(row)
     return Party(
         id=d["id"],
@@ -100,9 +100,6 @@ def _party_from(row: sqlite3_row) -> Party:
         wdc_sow_registered=bool(d["wdc_sow_registered"]),
         notes=d["notes"],
     )
-
-
-sqlite3_row = dict  # rows come back as dicts from db.query
 
 
 def get_party(db: sqlite_utils.Database, party_id: str) -> Party | None:

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar, QWidget
 
 from jewelerdesk import APP_NAME, __version__
@@ -400,6 +400,3 @@ class MainWindow(QMainWindow):
         page = self.tabs.currentWidget()
         assert isinstance(page, TablePage)
         return page
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        event.accept()

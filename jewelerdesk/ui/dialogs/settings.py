@@ -10,7 +10,6 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QWidget
 
 from jewelerdesk.domain.model import ShopIdentity
-from jewelerdesk.errors import ValidationError
 from jewelerdesk.services import inventory
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui.dialogs.common import (
@@ -138,7 +137,4 @@ class SettingsDialog(RecordDialog):
         )
 
     def save(self) -> None:
-        try:
-            inventory.save_shop_identity(self.shop, self.identity())
-        except ValidationError:
-            raise
+        inventory.save_shop_identity(self.shop, self.identity())
