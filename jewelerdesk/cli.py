@@ -226,6 +226,10 @@ def cmd_attach(args: argparse.Namespace, paths: DataPaths) -> int:
                     "number": doc.number,
                     "text_chars": len(doc.text),
                 },
+                "detected": {
+                    "statements": [{"id": d.id, "score": d.score} for d in result.statements],
+                    "numbers": [{"kind": n.kind, "number": n.number} for n in result.numbers],
+                },
             }
         )
     else:
@@ -238,6 +242,12 @@ def cmd_attach(args: argparse.Namespace, paths: DataPaths) -> int:
             f"Attached {DOC_TYPE_LABELS[doc_type].lower()} '{doc.original_name}' to {label}{again}."
         )
         print(f"sha256 {doc.sha256}, {doc.page_count} page(s), {len(doc.text)} characters of text")
+        for d in result.statements:
+            print(
+                f"Found statement {d.id} ({d.score:.0f}% of its wording) — confirm it in the app."
+            )
+        for n in result.numbers:
+            print(f"Found {n.kind} number {n.number}")
     return EXIT_OK
 
 

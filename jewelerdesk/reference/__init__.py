@@ -1,1 +1,1 @@
-"""JewelerDesk reference."""
+"""Reference data shipped with the app (statements, risk lists) and their loaders."""

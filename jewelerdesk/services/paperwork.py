@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..domain.model import DocType, Document, SubjectKind
+from ..domain.statements import DetectedNumber, DetectedStatement, detect_numbers, detect_statements
 from ..domain.validation import is_iso_date
 from ..errors import BadDocument, Conflict, NotFound, ValidationError
 from ..store import records
@@ -66,6 +67,15 @@ class Inspection:
 class AttachResult:
     document: Document
     already_stored: bool  # the same file was attached before (to this or another record)
+
+    @property
+    def statements(self) -> list[DetectedStatement]:
+        """Trade statements read from the text: proposals for the user to confirm."""
+        return detect_statements(self.document.text)
+
+    @property
+    def numbers(self) -> list[DetectedNumber]:
+        return detect_numbers(self.document.text)
 
 
 def check_file(path: Path) -> str:

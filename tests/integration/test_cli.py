@@ -156,3 +156,28 @@ def test_gaps_for_the_shop_and_one_piece(demo_dir: Path) -> None:
     text = run("--data-dir", str(demo_dir), "gaps", "R-0009")
     assert "Basis: WDC System of Warranties" in text.stdout
     assert "No piece" in one_line_error(run("--data-dir", str(demo_dir), "gaps", "NOPE-1"))
+
+
+def test_attach_reports_detected_statements_and_numbers(tmp_path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from jewelerdesk.domain.statements import statements
+
+    d = tmp_path / "shop"
+    assert run("--data-dir", str(d), "demo", "--items", "3").returncode == 0
+    canon = {s.id: s.canonical for s in statements()}
+    pdf = tmp_path / "invoice.pdf"
+    style = getSampleStyleSheet()["Normal"]
+    SimpleDocTemplate(str(pdf), pagesize=A4).build(
+        [
+            Paragraph("Invoice 88 — 1 diamond, GIA report number 2141438170", style),
+            Paragraph(canon["WDC_SOW_2002"], style),
+        ]
+    )
+    r = run("--data-dir", str(d), "attach", "R-0001", str(pdf), "--type", "invoice", "--json")
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)["detected"]
+    assert [s["id"] for s in found["statements"]] == ["WDC_SOW_2002"]
+    assert {"kind": "GIA", "number": "2141438170"} in found["numbers"]
