@@ -5,9 +5,9 @@ and says what is missing, why it matters in a shop owner's words, which rule or 
 from, and what would close it. No database, no Qt: the service gathers the records and the
 paperwork, these functions judge them.
 
-This module holds the rules that need only a piece, its lots and its paperwork (G1–G7, G12,
-G14). The rules that need custody events, risk lists or screening (G8–G11, G13) join them as
-those records arrive.
+This module holds the rules that need a piece, its lots, its paperwork and the bundled risk
+lists (G1–G8, G12, G14). The rules that need custody events and screening records (G9–G11,
+G13) join them as those records arrive.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 
+from ..reference.lists import RiskLists
 from .model import (
     REFINED_METALS,
     ClaimClass,
@@ -30,6 +31,7 @@ from .model import (
     StoneType,
     WarrantyStatement,
 )
+from .screening import NameHit, screen_origin
 from .validation import report_number_problem
 
 
@@ -426,14 +428,107 @@ def wording_gaps(item: Item, lots: dict[str, MetalLot]) -> list[Gap]:
     return gaps
 
 
-def piece_gaps(item: Item, lots: dict[str, MetalLot], paper: Paperwork, today: date) -> list[Gap]:
+@dataclass
+class Screening:
+    """What the risk lists say, prepared once for a run: the lists, and the sanctions hits of
+    each party (party id -> (legal name, hits))."""
+
+    lists: RiskLists
+    party_hits: dict[str, tuple[str, list[NameHit]]] = field(default_factory=dict)
+
+
+def _origin_gaps(
+    kind: str, cid: str, label: str, country: str, region: str, screening: Screening
+) -> list[Gap]:
+    hits = screen_origin(country, region, screening.lists)
+    if not hits:
+        return []
+    reasons = "; ".join(f"{h.code}: {h.reason}" for h in hits)
+    versions = ", ".join(sorted({f"{h.list.name} ({h.list.version})" for h in hits}))
+    return [
+        Gap(
+            "G8",
+            Severity.HIGH,
+            kind,
+            cid,
+            label,
+            "Origin in a high-risk area",
+            f"The recorded origin is flagged — {reasons}. Enhanced due diligence is needed: the "
+            "supplier's own due-diligence report, proof the mine or refiner is audited, and a record "
+            "of what you checked.",
+            f"OECD Due Diligence Guidance; EU Reg. 2017/821; US CBP and UFLPA. Screened against {versions}",
+            (
+                Action("attach", "Attach the supplier's due-diligence evidence", DocType.OTHER),
+                ACKNOWLEDGE,
+            ),
+        )
+    ]
+
+
+def _party_gaps(
+    kind: str, cid: str, label: str, party_ids: Iterable[str | None], screening: Screening
+) -> list[Gap]:
+    gaps = []
+    for pid in dict.fromkeys(p for p in party_ids if p):
+        name, hits = screening.party_hits.get(pid, ("", []))
+        if hits:
+            best = hits[0]
+            gaps.append(
+                Gap(
+                    "G8",
+                    Severity.CRITICAL,
+                    kind,
+                    cid,
+                    label,
+                    f"{name} matches a sanctioned party",
+                    f"“{name}” matches “{best.listed_name}” (programme {best.program}) on the "
+                    f"{best.list.name}, version {best.list.version}. Do not trade in goods from a "
+                    "sanctioned party; check the match and record what you found.",
+                    "US Treasury OFAC sanctions",
+                    (Action("field", "Correct the party", field_name="supplier_id"), ACKNOWLEDGE),
+                )
+            )
+    return gaps
+
+
+def piece_gaps(
+    item: Item,
+    lots: dict[str, MetalLot],
+    paper: Paperwork,
+    today: date,
+    screening: Screening | None = None,
+) -> list[Gap]:
     """Every open gap of one piece, most severe first."""
     gaps: list[Gap] = []
     for i, stone in enumerate(item.stones, 1):
         gaps += stone_gaps(stone, i, paper.of_stone(stone), today)
+        if screening is not None:
+            label = _label(stone, i)
+            if stone.country_of_mining:
+                gaps += _origin_gaps(
+                    "stone",
+                    stone.id,
+                    label,
+                    stone.country_of_mining,
+                    stone.region_of_mining,
+                    screening,
+                )
+            gaps += _party_gaps("stone", stone.id, label, [stone.supplier_id], screening)
     for lot_id in dict.fromkeys(m.lot_id for m in item.metals):
         if lot_id in lots:
-            gaps += lot_gaps(lots[lot_id], paper.for_lot.get(lot_id, []))
+            lot = lots[lot_id]
+            gaps += lot_gaps(lot, paper.for_lot.get(lot_id, []))
+            if screening is not None:
+                label = f"Metal lot {lot.lot_no} ({lot.fineness_ppt} {lot.metal})"
+                if lot.country_of_origin:
+                    gaps += _origin_gaps("lot", lot.id, label, lot.country_of_origin, "", screening)
+                gaps += _party_gaps(
+                    "lot", lot.id, label, [lot.refiner_id, lot.supplier_id], screening
+                )
+    if screening is not None:
+        gaps += _party_gaps(
+            "piece", item.id, f"Piece {item.sku}", [item.supplier_id, item.maker_id], screening
+        )
     gaps += wording_gaps(item, lots)
     return sort_gaps(gaps)
 

@@ -7,9 +7,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..domain.gaps import Gap, Paperwork, Severity, piece_gaps
+from ..domain.gaps import Gap, Paperwork, Screening, Severity, piece_gaps
 from ..domain.model import Item, SubjectKind
+from ..domain.screening import screen_name
 from ..errors import NotFound
+from ..reference.lists import bundled
 from ..store import records
 from .shop import Shop
 
@@ -42,6 +44,18 @@ def _paperwork(item: Item, docs: dict[tuple[str, str], list]) -> Paperwork:
     )
 
 
+def screening(shop: Shop) -> Screening:
+    """The bundled lists, and every party screened against the sanctions list once."""
+    lists = bundled()
+    return Screening(
+        lists,
+        {
+            p.id: (p.legal_name, screen_name(p.legal_name, lists))
+            for p in records.all_parties(shop.db)
+        },
+    )
+
+
 def gaps_for_piece(shop: Shop, sku: str, today: date | None = None) -> PieceGaps:
     item_id = records.find_item_id_by_sku(shop.db, sku)
     item = records.get_item(shop.db, item_id) if item_id else None
@@ -59,7 +73,7 @@ def gaps_for_piece(shop: Shop, sku: str, today: date | None = None) -> PieceGaps
         docs[(str(SubjectKind.LOT), m.lot_id)] = records.documents_for(
             shop.db, SubjectKind.LOT, m.lot_id
         )
-    gaps = piece_gaps(item, lots, _paperwork(item, docs), today or date.today())
+    gaps = piece_gaps(item, lots, _paperwork(item, docs), today or date.today(), screening(shop))
     return PieceGaps(item.id, item.sku, item.description, gaps)
 
 
@@ -67,10 +81,11 @@ def gaps_for_shop(shop: Shop, today: date | None = None) -> ShopGaps:
     day = today or date.today()
     lots = {lot.id: lot for lot in records.all_lots(shop.db)}
     docs = records.documents_by_subject(shop.db)
+    screened = screening(shop)
     result = ShopGaps(pieces=[], pieces_checked=0)
     for item in records.iter_items_full(shop.db):
         result.pieces_checked += 1
-        gaps = piece_gaps(item, lots, _paperwork(item, docs), day)
+        gaps = piece_gaps(item, lots, _paperwork(item, docs), day, screened)
         if gaps:
             result.pieces.append(PieceGaps(item.id, item.sku, item.description, gaps))
             result.by_rule.update(g.rule for g in gaps)
