@@ -71,6 +71,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.stones, "Loose stones")
         self.tabs.addTab(self.lots, "Metal lots")
         self.tabs.addTab(self.parties, "Suppliers && parties")
+        from jewelerdesk.ui.pages.gaps_page import GapsPage
+
+        self.gaps = GapsPage(shop)
+        self.gaps.open_piece.connect(self._open_piece_from_gaps)
+        self.tabs.addTab(self.gaps, "Custody gaps")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
 
@@ -290,9 +295,13 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, _index: int) -> None:
         page = self.tabs.currentWidget()
-        if isinstance(page, TablePage):
+        if isinstance(page, TablePage) or page is self.gaps:
             page.ensure_loaded()
         self.update_status()
+
+    def _open_piece_from_gaps(self, item_id: str) -> None:
+        self.edit_piece(item_id)
+        self.gaps.check()
 
     def focus_search(self) -> None:
         page = self.tabs.currentWidget()
@@ -388,8 +397,7 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         page = self.tabs.currentWidget()
-        if isinstance(page, TablePage):
-            self.status_detail.setText(page.status_text())
+        self.status_detail.setText(page.status_text() if isinstance(page, TablePage) else "")
         counts = inventory.shop_counts(self.shop)
         self.count_label.setText(
             f"{counts.pieces:,} pieces · {counts.loose_stones:,} loose stones · {counts.lots:,} lots · "

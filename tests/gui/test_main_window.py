@@ -144,3 +144,30 @@ def test_new_piece_through_the_editor_appears_in_the_table(
     assert window.pieces.selected().sku == "B-0500"
     assert window.pieces.selected().metal_mg == 6500
     assert "31 pieces" in window.count_label.text()
+
+
+def test_custody_gap_dashboard_and_piece_gaps(
+    qtbot, qtmodeltester, window: MainWindow, demo_shop: Shop
+) -> None:
+    from jewelerdesk.ui.dialogs.piece import PieceEditor
+
+    window.tabs.setCurrentWidget(window.gaps)
+    qtbot.waitUntil(lambda: window.gaps.result is not None, timeout=20000)
+    result = window.gaps.result
+    assert result.pieces_checked == 30 and result.by_rule["G7"] == 6
+    assert "of 30 pieces" in window.gaps.summary.text()
+    qtmodeltester.check(window.gaps.model)
+    worst = [window.gaps.model.rows[r].worst for r in range(window.gaps.model.rowCount())]
+    assert worst == sorted(worst, reverse=True)
+    rule = window.gaps.rule_filter
+    rule.setCurrentIndex(rule.findData("G6"))
+    assert {r.sku for r in window.gaps.model.rows} == {
+        "R-0007",
+        "R-0017",
+        "R-0027",
+    }  # the platinum bands
+
+    editor = PieceEditor(demo_shop, inventory.get_item_by_sku(demo_shop, "R-0009").id)
+    qtbot.addWidget(editor)
+    assert editor.tabs.tabText(4) == "Custody gaps (3)"
+    assert "No diamond warranty" in editor.gaps_view.toPlainText()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -179,6 +180,11 @@ class PieceEditor(RecordDialog):
 
         self.documents = DocumentsPanel(shop, SubjectKind.ITEM, item_id)
         self.tabs.addTab(self.documents, "Paperwork")
+        self.gaps_view = QTextBrowser()
+        self.gaps_view.setOpenLinks(False)
+        self.tabs.addTab(self.gaps_view, "Custody gaps")
+        self.documents.documents_changed.connect(self.refresh_gaps)
+        self.refresh_gaps()
         self.body.addWidget(self.tabs)
         self.fields = {
             "sku": self.sku,
@@ -191,6 +197,19 @@ class PieceEditor(RecordDialog):
             "lot_id": self.lot_box,
         }
         self.resize(760, 560)
+
+    def refresh_gaps(self) -> None:
+        """The piece's open gaps as saved (re-read when paperwork is attached)."""
+        from jewelerdesk.services import custody
+        from jewelerdesk.ui.pages.gaps_page import gaps_html
+
+        if self.saved_item_id is None and not self.item.sku:
+            self.gaps_view.setHtml("<p>Save the piece to see its custody gaps.</p>")
+            self.tabs.setTabText(4, "Custody gaps")
+            return
+        gaps = custody.gaps_for_piece(self.shop, self.item.sku).gaps
+        self.gaps_view.setHtml(gaps_html(gaps))
+        self.tabs.setTabText(4, f"Custody gaps ({len(gaps)})" if gaps else "Custody gaps (none)")
 
     def _lot_label(self, lot_id: str) -> str:
         lot = self.lots[lot_id]
