@@ -182,6 +182,7 @@ def test_party_and_lot_dialogs_save(qtbot, demo_shop: Shop) -> None:
     party.country.setEditText("FR")
     party.rmi_cid.setText("cid001234")
     party.accept()
+    qtbot.waitUntil(lambda: not party.saving, timeout=10000)  # saved in the background
     assert party.result() == party.DialogCode.Accepted, party.error_line.text()
     saved = inventory.get_party(demo_shop, party.saved_party_id)
     assert (saved.kind, saved.rmi_cid) == (PartyKind.REFINER, "CID001234")
@@ -282,3 +283,14 @@ def test_unexpected_errors_name_the_log_file(tmp_path: Path) -> None:
     from jewelerdesk.errors import BadDocument
 
     assert messages.describe(BadDocument("The PDF is damaged.")) == "The PDF is damaged."
+
+
+def test_party_dialog_refuses_bad_fields_without_saving(qtbot, demo_shop: Shop) -> None:
+    party = PartyDialog(demo_shop)
+    qtbot.addWidget(party)
+    party.legal_name.setText("Nameless Traders")
+    party.country.setEditText("QQ")
+    party.accept()
+    assert not party.saving and party.result() != party.DialogCode.Accepted
+    assert party.country.property(messages.ERROR_PROPERTY)
+    assert inventory.find_party(demo_shop, "Nameless Traders") is None

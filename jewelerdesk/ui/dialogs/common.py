@@ -23,6 +23,9 @@ from jewelerdesk.domain import units
 from jewelerdesk.errors import JewelerDeskError, ValidationError
 from jewelerdesk.ui import messages
 
+#: Returned by ``save()`` when saving goes on in the background; the dialog closes itself later.
+PENDING = object()
+
 
 class RecordDialog(QDialog):
     """Subclasses build their form into ``self.body`` and implement ``save()``."""
@@ -44,13 +47,14 @@ class RecordDialog(QDialog):
         outer.addWidget(self.error_line)
         outer.addWidget(self.buttons)
 
-    def save(self) -> None:
+    def save(self) -> object:
         raise NotImplementedError
 
     def accept(self) -> None:
         messages.clear_field_errors(self.fields, self.error_line)
         try:
-            self.save()
+            if self.save() is PENDING:
+                return
         except ValidationError as exc:
             messages.show_field_errors(self.fields, exc.errors, self.error_line)
             return

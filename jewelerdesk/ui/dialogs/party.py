@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QPlainTextEdit, QTabWidget, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QPlainTextEdit, QTabWidget, QWidget
 
 from jewelerdesk.domain.model import PARTY_KIND_LABELS, Party, PartyKind, SubjectKind
+from jewelerdesk.domain.validation import validate_party
+from jewelerdesk.errors import JewelerDeskError, ValidationError
 from jewelerdesk.services import inventory
 from jewelerdesk.services.shop import Shop
+from jewelerdesk.ui import messages, tasks
 from jewelerdesk.ui.dialogs.common import (
+    PENDING,
     RecordDialog,
     combo,
     country_combo,
@@ -25,6 +29,7 @@ class PartyDialog(RecordDialog):
             inventory.get_party(shop, party_id) if party_id else Party("", PartyKind.SUPPLIER, "")
         )
         self.saved_party_id: str | None = None
+        self.saving = False
         p = self.party
         tabs = QTabWidget()
         details = QWidget()
@@ -83,7 +88,7 @@ class PartyDialog(RecordDialog):
         }
         self.resize(620, 460)
 
-    def save(self) -> None:
+    def save(self) -> object:
         p = self.party
         p.legal_name = self.legal_name.text()
         p.kind = PartyKind(self.kind.currentData())
@@ -98,4 +103,40 @@ class PartyDialog(RecordDialog):
         p.rjc_coc_expiry = self.rjc_expiry.text().strip()
         p.lbma_good_delivery = self.lbma.isChecked()
         p.wdc_sow_registered = self.wdc.isChecked()
-        self.saved_party_id = inventory.save_party(self.shop, p).id
+        errors = validate_party(p)
+        if errors:
+            raise ValidationError(errors)
+        # Renaming a party re-indexes every piece that names it (seconds in a large shop),
+        # so the save itself runs in the background while the dialog shows it is busy.
+        self.saving = True
+        self.buttons.setEnabled(False)
+        self.error_line.setStyleSheet("color: palette(mid); padding: 4px 2px;")
+        self.error_line.setText("Saving…")
+        self.error_line.show()
+        tasks.run_task(
+            self.shop, lambda shop: inventory.save_party(shop, p).id, self._saved, self._failed
+        )
+        return PENDING
+
+    def reject(self) -> None:
+        if not self.saving:  # closing mid-save would hide whether it was saved
+            super().reject()
+
+    def _saved(self, party_id: str) -> None:
+        self.saving = False
+        self.saved_party_id = party_id
+        QDialog.accept(self)
+
+    def _failed(self, exc: BaseException, _tb: str) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        self.error_line.setStyleSheet("color: #b03a2e; padding: 4px 2px;")
+        if isinstance(exc, ValidationError):
+            messages.show_field_errors(self.fields, exc.errors, self.error_line)
+        elif isinstance(exc, JewelerDeskError):
+            messages.show_field_errors(
+                self.fields, {exc.field or "_": exc.message}, self.error_line
+            )
+        else:
+            self.error_line.hide()
+            messages.show_error(self, exc)
