@@ -92,6 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
         "sku", metavar="SKU", nargs="?", help="a piece's stock number (default: the whole shop)"
     )
     g.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("custody", help="the chain of custody of each component of a piece")
+    c.add_argument("sku", metavar="SKU", help="a piece's stock number")
+    c.add_argument("--json", action="store_true")
+
+    lst = sub.add_parser("lists", help="risk and sanctions lists")
+    lsub = lst.add_subparsers(dest="lists_command", metavar="ACTION", required=True)
+    li = lsub.add_parser("import", help="install a newer sanctions or CAHRA list (JSON)")
+    li.add_argument("file", metavar="FILE")
+    lsub.add_parser("show", help="the lists in force")
     return p
 
 
@@ -114,7 +124,14 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     paths = paths or resolve_data_dir(args.data_dir)
-    handlers = {"demo": cmd_demo, "items": cmd_items, "attach": cmd_attach, "gaps": cmd_gaps}
+    handlers = {
+        "demo": cmd_demo,
+        "items": cmd_items,
+        "attach": cmd_attach,
+        "gaps": cmd_gaps,
+        "custody": cmd_custody,
+        "lists": cmd_lists,
+    }
     assert set(handlers) == set(COMMANDS)
     handler = handlers.get(args.command)
     if handler is None:
@@ -285,6 +302,10 @@ def cmd_gaps(args: argparse.Namespace, paths: DataPaths) -> int:
                         "sku": piece.sku,
                         "description": piece.description,
                         "gaps": [_gap_json(g) for g in piece.gaps],
+                        "acknowledged": [
+                            {**_gap_json(k.gap), "reason": k.reason, "recorded_at": k.recorded_at}
+                            for k in piece.acknowledged
+                        ],
                     }
                 )
                 return EXIT_OK
@@ -297,6 +318,10 @@ def cmd_gaps(args: argparse.Namespace, paths: DataPaths) -> int:
                 print(f"  Basis: {g.basis}")
                 for a in g.actions:
                     print(f"  → {a.label}")
+            for k in piece.acknowledged:
+                g = k.gap
+                print(f"\n[{g.rule} · recorded as unknown] {g.component_label}: {g.title}")
+                print(f"  Reason: {k.reason} ({k.recorded_at[:10]})")
             return EXIT_OK
         result = custody.gaps_for_shop(shop)
     if args.json:
@@ -306,6 +331,7 @@ def cmd_gaps(args: argparse.Namespace, paths: DataPaths) -> int:
                 "pieces_with_gaps": len(result.pieces),
                 "by_rule": dict(sorted(result.by_rule.items(), key=lambda kv: int(kv[0][1:]))),
                 "by_severity": {k.lower(): v for k, v in result.by_severity.items()},
+                "acknowledged": result.acknowledged,
                 "pieces": [
                     {
                         "sku": p.sku,
@@ -325,4 +351,94 @@ def cmd_gaps(args: argparse.Namespace, paths: DataPaths) -> int:
         print(f"{p.sku:<12} {worst:<9} {len(p.gaps):>2} gap(s)  {p.gaps[0].title}")
     if len(result.pieces) > 50:
         print(f"... and {len(result.pieces) - 50} more (use --json for all)")
+    return EXIT_OK
+
+
+def _hop_json(h: object) -> dict[str, object]:
+    from .services.custody import TimelineEntry
+
+    assert isinstance(h, TimelineEntry)
+    e = h.event
+    return {
+        "event_id": e.id,
+        "hop": str(e.hop),
+        "label": h.label,
+        "event_type": str(e.info.event_type),
+        "biz_step": e.info.biz_step,
+        "disposition": e.info.disposition,
+        "event_time": e.event_time + e.tz_offset,
+        "party": h.party or None,
+        "country": h.country or None,
+        "confidence": str(e.confidence),
+        "evidence": [{"file": d.original_name, "sha256": d.sha256} for d in h.evidence],
+        "note": e.note or None,
+        "corrects_event_id": e.corrects_event_id,
+        "corrected_by": h.corrected_by,
+        "withdrawn": h.retracted,
+    }
+
+
+def cmd_custody(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import custody
+
+    with _open(paths) as shop:
+        chain = custody.piece_custody(shop, args.sku)
+    if args.json:
+        _emit(
+            {
+                "sku": chain.sku,
+                "description": chain.description,
+                "components": [
+                    {
+                        "kind": c.kind,
+                        "id": c.id,
+                        "label": c.label,
+                        "hops": [_hop_json(h) for h in c.hops],
+                        "documents": [
+                            {"file": d.original_name, "type": str(d.doc_type), "sha256": d.sha256}
+                            for d in c.documents
+                        ],
+                    }
+                    for c in chain.components
+                ],
+            }
+        )
+        return EXIT_OK
+    print(f"{chain.sku}  {chain.description}")
+    for c in chain.components:
+        print(f"\n{c.label}")
+        if not c.hops:
+            print("  (no custody events recorded)")
+        for h in c.hops:
+            mark = ""
+            if h.corrected_by:
+                mark = "  [corrected]"
+            if h.event.corrects_event_id and not h.retracted:
+                mark = "  [correction]"
+            where = f", {h.country}" if h.country else ""
+            who = f"  {h.party}" if h.party else ""
+            print(f"  {h.day}  {h.label:<22}{who}{where}  ({h.confidence}){mark}")
+            for d in h.evidence:
+                print(f"              evidence: {d.original_name}")
+        for d in c.documents:
+            print(f"  paperwork: {d.original_name}")
+    return EXIT_OK
+
+
+def cmd_lists(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import custody
+
+    with _open(paths) as shop:
+        if args.lists_command == "import":
+            done = custody.import_list(shop, Path(args.file))
+            print(f"Installed {done.info.name}, version {done.info.version} ({done.info.date}).")
+            if done.parties_to_rescreen:
+                print(
+                    f"{done.parties_to_rescreen} parties were screened against an older list; "
+                    "they show gap G13 until screened again."
+                )
+            return EXIT_OK
+        lists = custody.installed_lists(shop)
+    for info in (lists.sanctions, lists.cahra, lists.flags_info):
+        print(f"{info.name}: version {info.version} ({info.date})")
     return EXIT_OK

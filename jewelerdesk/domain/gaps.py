@@ -5,9 +5,8 @@ and says what is missing, why it matters in a shop owner's words, which rule or 
 from, and what would close it. No database, no Qt: the service gathers the records and the
 paperwork, these functions judge them.
 
-This module holds the rules that need a piece, its lots, its paperwork and the bundled risk
-lists (G1–G8, G12, G14). The rules that need custody events and screening records (G9–G11,
-G13) join them as those records arrive.
+The rules over custody events, mass balance and screening records (G9–G11, G13) live in
+``domain.custody`` and are turned into gaps here, with the same shape as the others.
 """
 
 from __future__ import annotations
@@ -19,6 +18,16 @@ from datetime import date
 from enum import IntEnum
 
 from ..reference.lists import RiskLists
+from .custody import (
+    ChainFinding,
+    CustodyEvent,
+    LotTotals,
+    chain_findings,
+    document_findings,
+    lot_balance_finding,
+    piece_mass_finding,
+    screening_findings,
+)
 from .model import (
     REFINED_METALS,
     ClaimClass,
@@ -27,6 +36,7 @@ from .model import (
     Item,
     MetalLot,
     OriginType,
+    Party,
     Stone,
     StoneType,
     WarrantyStatement,
@@ -50,10 +60,10 @@ class Severity(IntEnum):
 class Action:
     """One thing the user can do to close a gap."""
 
-    kind: str  # "attach", "field" or "acknowledge"
+    kind: str  # "attach", "field", "hop", "screen", "party" or "acknowledge"
     label: str
     doc_type: DocType | None = None
-    field_name: str = ""
+    field_name: str = ""  # the field to fill ("field"), or the party id ("screen", "party")
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,7 @@ def russia_threshold_mct(on: date) -> int:
     return RUSSIA_THRESHOLD_MCT
 
 
-def _label(stone: Stone, index: int) -> str:
+def stone_label(stone: Stone, index: int) -> str:
     name = stone.variety or str(stone.stone_type).replace("_", " ")
     weight = f"{per_stone_mct(stone) / 1000:.2f} ct"
     many = f"{stone.count} × " if stone.count > 1 else ""
@@ -165,7 +175,7 @@ def _is_natural_diamond(stone: Stone) -> bool:
 
 def stone_gaps(stone: Stone, index: int, docs: Sequence[Document], today: date) -> list[Gap]:
     gaps: list[Gap] = []
-    label = _label(stone, index)
+    label = stone_label(stone, index)
 
     def gap(rule: str, sev: Severity, title: str, why: str, basis: str, *actions: Action) -> None:
         gaps.append(
@@ -430,11 +440,24 @@ def wording_gaps(item: Item, lots: dict[str, MetalLot]) -> list[Gap]:
 
 @dataclass
 class Screening:
-    """What the risk lists say, prepared once for a run: the lists, and the sanctions hits of
-    each party (party id -> (legal name, hits))."""
+    """What the risk lists say, prepared once for a run: the installed lists, and each
+    party's latest stored screening (party id -> (legal name, hits, list version used))."""
 
     lists: RiskLists
     party_hits: dict[str, tuple[str, list[NameHit]]] = field(default_factory=dict)
+    screened_version: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CustodyRecords:
+    """Everything the chain rules need beyond the piece itself, prepared once for a run."""
+
+    events: dict[str, list[CustodyEvent]]  # subject id -> effective events, in time order
+    parties: dict[str, Party]
+    documents: dict[str, Document]  # by id
+    lot_totals: dict[str, LotTotals]
+    countries: frozenset[str] | None = None  # ISO 3166-1 alpha-2 codes, for KP numbers
+    shop_party_id: str | None = None
 
 
 def _origin_gaps(
@@ -491,19 +514,193 @@ def _party_gaps(
     return gaps
 
 
+_DOC_FOR_STONE = DocType.KP_CERTIFICATE
+_ORIGIN_ACTIONS = {
+    "hop": Action("hop", "Add an earlier hop (mined, cut, exported, sold on…)"),
+}
+
+
+_FIELD_ACTIONS = {
+    "kp_cert_no": "Correct the KP certificate number",
+    "weighed_metal_mg": "Re-weigh the piece's metal",
+}
+
+
+def _finding_gaps(
+    findings: Iterable[ChainFinding],
+    kind: str,
+    cid: str,
+    label: str,
+    attach: DocType,
+    parties: dict[str, Party],
+) -> list[Gap]:
+    out = []
+    for f in findings:
+        actions: list[Action] = []
+        for a in f.actions:
+            if a == "hop":
+                actions.append(_ORIGIN_ACTIONS["hop"])
+            elif a == "attach":
+                actions.append(Action("attach", "Attach the supporting document", attach))
+            elif a.startswith("field:"):
+                name = a.split(":", 1)[1]
+                actions.append(
+                    Action("field", f"Correct {name.replace('_', ' ')}", field_name=name)
+                )
+            elif a.startswith("screen:"):
+                pid = a.split(":", 1)[1]
+                who = parties[pid].legal_name if pid in parties else "the party"
+                actions.append(
+                    Action("screen", f"Screen {who} against the installed list", field_name=pid)
+                )
+        actions.append(ACKNOWLEDGE)
+        out.append(
+            Gap(
+                f.rule,
+                Severity(f.severity),
+                kind,
+                cid,
+                label,
+                f.title,
+                f.explanation,
+                f.basis,
+                tuple(actions),
+            )
+        )
+    return out
+
+
+def _chain(custody: CustodyRecords, item_id: str, *ids: str) -> list[CustodyEvent]:
+    """A component's events as part of one piece: its own, and the piece's."""
+    seen: dict[str, CustodyEvent] = {}
+    for i in (*ids, item_id):
+        for e in custody.events.get(i, ()):
+            if e.belongs_to_piece(item_id):
+                seen.setdefault(e.id, e)
+    return sorted(seen.values(), key=lambda e: (e.event_time, e.info.stage))
+
+
+def _chain_parties(events: Iterable[CustodyEvent]) -> list[str | None]:
+    return [
+        p
+        for e in events
+        for p in (e.source_owner_id, e.source_possessor_id, e.dest_owner_id, e.dest_possessor_id)
+    ]
+
+
+def _screening_gaps(
+    kind: str,
+    cid: str,
+    label: str,
+    party_ids: Iterable[str | None],
+    screening: Screening,
+    custody: CustodyRecords,
+    today: date,
+) -> list[Gap]:
+    out: list[Gap] = []
+    version = screening.lists.sanctions.version
+    for pid in dict.fromkeys(p for p in party_ids if p):
+        party = custody.parties.get(pid)
+        if party is None or pid == custody.shop_party_id:
+            continue
+        found = screening_findings(party, screening.screened_version.get(pid), version, today)
+        out += _finding_gaps(found, kind, cid, label, DocType.OTHER, custody.parties)
+    return out
+
+
+def custody_gaps(
+    item: Item,
+    lots: dict[str, MetalLot],
+    paper: Paperwork,
+    today: date,
+    custody: CustodyRecords,
+    screening: Screening | None,
+) -> list[Gap]:
+    """G9–G11 and G13 for one piece."""
+    gaps: list[Gap] = []
+    for i, stone in enumerate(item.stones, 1):
+        label = stone_label(stone, i)
+        events = _chain(custody, item.id, stone.id)
+        relevant = stone.origin_type in (OriginType.NATURAL, OriginType.LAB_GROWN) and (
+            stone.stone_type in (StoneType.DIAMOND, StoneType.COLOURED_GEM)
+        )
+        words = "grower" if stone.origin_type == OriginType.LAB_GROWN else "mine"
+        found = chain_findings(events, custody.parties, today, relevant, words)
+        found += document_findings(
+            events, paper.of_stone(stone), custody.documents, stone.kp_cert_no, custody.countries
+        )
+        gaps += _finding_gaps(found, "stone", stone.id, label, _DOC_FOR_STONE, custody.parties)
+        if screening is not None:
+            gaps += _screening_gaps(
+                "stone",
+                stone.id,
+                label,
+                [stone.supplier_id, *_chain_parties(events)],
+                screening,
+                custody,
+                today,
+            )
+    for lot_id in dict.fromkeys(m.lot_id for m in item.metals):
+        lot = lots.get(lot_id)
+        if lot is None:
+            continue
+        label = f"Metal lot {lot.lot_no} ({lot.fineness_ppt} {lot.metal})"
+        events = _chain(custody, item.id, lot.id)
+        # The refiner (or recycler) named on the lot is its origin node (RMI smelter list).
+        # Gold and PGM without one are already gap G6; the chain rule asks the rest.
+        needs = not (lot.refiner_id or lot.refiner_cid) and lot.metal not in REFINED_METALS
+        found = chain_findings(events, custody.parties, today, needs, "refiner or recycler")
+        found += document_findings(
+            events, paper.for_lot.get(lot.id, []), custody.documents, "", None
+        )
+        totals = custody.lot_totals.get(lot.id)
+        balance = lot_balance_finding(lot, totals) if totals else None
+        if balance:
+            found.append(balance)
+        gaps += _finding_gaps(
+            found, "lot", lot.id, label, DocType.ASSAY_CERTIFICATE, custody.parties
+        )
+        if screening is not None:
+            gaps += _screening_gaps(
+                "lot",
+                lot.id,
+                label,
+                [lot.refiner_id, lot.supplier_id, *_chain_parties(events)],
+                screening,
+                custody,
+                today,
+            )
+    mass = piece_mass_finding(item.weighed_metal_mg, sum(m.mass_mg for m in item.metals))
+    piece_label = f"Piece {item.sku}"
+    if mass:
+        gaps += _finding_gaps([mass], "piece", item.id, piece_label, DocType.OTHER, custody.parties)
+    if screening is not None:
+        gaps += _screening_gaps(
+            "piece",
+            item.id,
+            piece_label,
+            [item.supplier_id, item.maker_id],
+            screening,
+            custody,
+            today,
+        )
+    return gaps
+
+
 def piece_gaps(
     item: Item,
     lots: dict[str, MetalLot],
     paper: Paperwork,
     today: date,
     screening: Screening | None = None,
+    custody: CustodyRecords | None = None,
 ) -> list[Gap]:
     """Every open gap of one piece, most severe first."""
     gaps: list[Gap] = []
     for i, stone in enumerate(item.stones, 1):
         gaps += stone_gaps(stone, i, paper.of_stone(stone), today)
         if screening is not None:
-            label = _label(stone, i)
+            label = stone_label(stone, i)
             if stone.country_of_mining:
                 gaps += _origin_gaps(
                     "stone",
@@ -530,6 +727,8 @@ def piece_gaps(
             "piece", item.id, f"Piece {item.sku}", [item.supplier_id, item.maker_id], screening
         )
     gaps += wording_gaps(item, lots)
+    if custody is not None:
+        gaps += custody_gaps(item, lots, paper, today, custody, screening)
     return sort_gaps(gaps)
 
 

@@ -332,6 +332,7 @@ class Item:
     currency: str = "USD"
     acquired_on: str = ""
     notes: str = ""
+    weighed_metal_mg: int = 0  # the finished piece's metal on the scale (0: not weighed)
     stones: list[Stone] = field(default_factory=list)
     metals: list[MetalComponent] = field(default_factory=list)
 

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..domain.custody import Confidence, Hop
 from ..domain.model import (
     ClaimClass,
     DocType,
@@ -39,8 +40,8 @@ from ..domain.model import (
     new_id,
 )
 from ..errors import Conflict
-from ..store import records
-from . import demo_papers, inventory, paperwork
+from ..store import backfill, events, records
+from . import custody, demo_papers, inventory, paperwork
 from .shop import Shop
 
 DEFAULT_ITEMS = 30
@@ -138,6 +139,20 @@ def _parties() -> dict[str, Party]:
             PartyKind.MANUFACTURER,
             "US",
             address="401 Jewelers Row, Providence, RI",
+        ),
+        "kalahari": P(
+            "Kalahari Plains Mining (Pty) Ltd",
+            PartyKind.MINE,
+            "BW",
+            address="Plot 204, Orapa",
+        ),
+        "facet": P(
+            "Antwerp Facet Works NV",
+            PartyKind.CUTTER,
+            "BE",
+            address="Schupstraat 9, 2018 Antwerpen",
+            rjc_coc_cert_no="COC-DEMO-0042",
+            rjc_coc_expiry="2026-06-30",
         ),
         "estate": P("Harbour Estate Buying", PartyKind.SUPPLIER, "US", address="Portsmouth, NH"),
         "silver": P(
@@ -562,9 +577,21 @@ def build_demo(
         records.bulk_insert(shop.db, "metal_component", metal_rows)
         records.bulk_insert(shop.db, "metal_movement", move_rows)
         records.rebuild_search_index(shop.db)
+        # Receipts of the stones and pieces and the assembly of each piece, as the editor
+        # would have recorded them one by one (lots were received through the service).
+        events.insert_events_bulk(
+            shop.db,
+            backfill.implied_events(
+                shop.db,
+                backfill.shop_party_id(shop.db),
+                Confidence.OWNER_ASSERTED,
+                include_lots=False,
+            ),
+        )
     report(items, items)
 
     documents = _demo_paperwork(shop, parties, lots, item_rows)
+    _demo_upstream(shop, parties, item_rows)
     return DemoSummary(
         pieces=items, loose_stones=loose, lots=len(lots), parties=len(parties), documents=documents
     )
@@ -706,3 +733,97 @@ def _demo_paperwork(
             )
             attached += 1
     return attached
+
+
+def _demo_upstream(shop: Shop, parties: dict[str, Party], item_rows: list[dict[str, Any]]) -> None:
+    """Hand-entered history for two diamonds: one complete from the mine to the shop, one
+    with a hand-over missing (gap G9), as a shop owner would enter from the paperwork."""
+    natural = [
+        r
+        for r in item_rows[:40]
+        if "natural diamond" in r["description"] and "estate" not in r["description"]
+    ]
+    if len(natural) < 2:
+        return
+    first = records.get_item(shop.db, natural[0]["id"])
+    second = records.get_item(shop.db, natural[1]["id"])
+    assert first is not None and second is not None
+    report = next(
+        (
+            d
+            for d in records.documents_for(shop.db, SubjectKind.ITEM, first.id)
+            if d.doc_type == DocType.GRADING_REPORT
+        ),
+        None,
+    )
+    stone = first.stones[0]
+    mine, facet, gia, meridian = (
+        parties["kalahari"].id,
+        parties["facet"].id,
+        parties["gia"].id,
+        parties["meridian"].id,
+    )
+    S = SubjectKind.STONE
+    custody.record_hop(
+        shop,
+        Hop.MINED,
+        S,
+        stone.id,
+        "2024-10-14",
+        party_id=mine,
+        country="BW",
+        confidence=Confidence.SUPPLIER_DECLARED,
+    )
+    custody.record_hop(
+        shop,
+        Hop.TRANSFERRED,
+        S,
+        stone.id,
+        "2025-01-22",
+        party_id=facet,
+        from_party_id=mine,
+        country="BW",
+        confidence=Confidence.SUPPLIER_DECLARED,
+    )
+    custody.record_hop(
+        shop,
+        Hop.CUT,
+        S,
+        stone.id,
+        "2025-06-03",
+        party_id=facet,
+        country="BE",
+        confidence=Confidence.SUPPLIER_DECLARED,
+    )
+    custody.record_hop(
+        shop,
+        Hop.GRADED,
+        S,
+        stone.id,
+        "2025-11-03",
+        party_id=gia,
+        country="US",
+        evidence=[report.id] if report else [],
+    )
+    custody.record_hop(
+        shop,
+        Hop.TRANSFERRED,
+        S,
+        stone.id,
+        "2026-01-20",
+        party_id=meridian,
+        from_party_id=facet,
+        country="BE",
+        confidence=Confidence.SUPPLIER_DECLARED,
+    )
+    custody.record_hop(
+        shop,
+        Hop.MINED,
+        S,
+        second.stones[0].id,
+        "2024-11-02",
+        party_id=mine,
+        country="BW",
+        confidence=Confidence.OWNER_ASSERTED,
+        note="from the supplier's telephone answer",
+    )

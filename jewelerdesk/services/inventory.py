@@ -32,8 +32,10 @@ from ..domain.validation import (
     validate_stone,
 )
 from ..errors import Conflict, NotFound, ValidationError
-from ..store import records
+from ..store import backfill, records
 from ..store.records import ListQuery, MovementRow
+from . import custody
+from .custody import EventSubject
 from .shop import Shop
 
 __all__ = ["ListQuery", "MovementRow"]
@@ -51,6 +53,7 @@ def save_shop_identity(shop: Shop, identity: ShopIdentity) -> None:
         raise ValidationError(errors)
     with shop.db.atomic():
         records.put_shop(shop.db, identity)
+        backfill.ensure_shop_party(shop.db, identity)
 
 
 # ----------------------------------------------------------------- pieces
@@ -79,11 +82,53 @@ def save_item(shop: Shop, item: Item) -> Item:
     if errors:
         raise ValidationError(errors, where=item.sku or None)
     with shop.db.atomic():
-        is_new = records.get_item(shop.db, item.id) is None
+        before = records.get_item(shop.db, item.id)
+        is_new = before is None
         records.write_item_row(shop.db, item, is_new=is_new)
         _apply_metal_draws(shop, item)
         records.reindex_item(shop.db, item.id)
+        _record_custody(shop, item, before)
     return get_item(shop, item.id)
+
+
+def _record_custody(shop: Shop, item: Item, before: Item | None) -> None:
+    """The custody events a save implies: a bought-in piece is received; a bench-made piece
+    receives its stones from their suppliers and is assembled from them and its metal. Stones
+    and metal added later are received and set in a further assembly event."""
+    if item.supplier_id and before is None:
+        custody.record_receipt(
+            shop,
+            [EventSubject("subject", "item", item.id, 1, "ea")],
+            item.supplier_id,
+            item.acquired_on,
+        )
+        return
+    if item.supplier_id:
+        return
+    old_stones = {s.id for s in before.stones} if before else set()
+    old_metals = {(m.lot_id, m.mass_mg) for m in before.metals} if before else set()
+    new_stones = [s for s in item.stones if s.id not in old_stones]
+    new_metals = [m for m in item.metals if (m.lot_id, m.mass_mg) not in old_metals]
+    if not new_stones and not new_metals:
+        return
+    groups: dict[tuple[str | None, str], list[EventSubject]] = {}
+    inputs: list[EventSubject] = []
+    latest = item.acquired_on
+    for s in new_stones:
+        mct = s.weight_mct if s.weight_is_total else s.weight_mct * s.count
+        if records.events_exist_for(shop.db, s.id):
+            pass  # a loose stone the shop already received, now set into the piece
+        else:
+            day = s.acquired_on or item.acquired_on
+            groups.setdefault((s.supplier_id, day), []).append(
+                EventSubject("subject", "stone", s.id, mct, "mct")
+            )
+            latest = max(latest, day)
+        inputs.append(EventSubject("input", "stone", s.id, mct, "mct"))
+    for (supplier, day), subjects in groups.items():
+        custody.record_receipt(shop, subjects, supplier, day)
+    inputs += [EventSubject("input", "lot", m.lot_id, m.mass_mg, "mg") for m in new_metals]
+    custody.record_assembly(shop, item, inputs, latest if before is None else "", item.maker_id)
 
 
 def _normalise_item(item: Item) -> None:
@@ -195,7 +240,16 @@ def save_loose_stone(shop: Shop, stone: Stone) -> Stone:
     if errors:
         raise ValidationError(errors, where=stone.stock_no or None)
     with shop.db.atomic():
+        is_new = records.get_stone(shop.db, stone.id) is None
         records.save_loose_stone(shop.db, stone)
+        if is_new:
+            mct = stone.weight_mct if stone.weight_is_total else stone.weight_mct * stone.count
+            custody.record_receipt(
+                shop,
+                [EventSubject("subject", "stone", stone.id, mct, "mct")],
+                stone.supplier_id,
+                stone.acquired_on,
+            )
     return get_stone(shop, stone.id)
 
 
@@ -244,6 +298,12 @@ def receive_lot(shop: Shop, lot: MetalLot, mass_mg: int) -> MetalLot:
             mass_mg,
             note="received",
             occurred_at=lot.received_on or None,
+        )
+        custody.record_receipt(
+            shop,
+            [EventSubject("subject", "lot", lot.id, mass_mg, "mg")],
+            lot.supplier_id,
+            lot.received_on,
         )
     return get_lot(shop, lot.id)
 
@@ -316,7 +376,10 @@ def save_party(shop: Shop, party: Party) -> Party:
     if errors:
         raise ValidationError(errors, where=party.legal_name or None)
     with shop.db.atomic():
+        old = records.get_party(shop.db, party.id)
         records.save_party(shop.db, party)
+    if party.kind != PartyKind.SHOP and (old is None or old.legal_name != party.legal_name):
+        custody.screen_parties(shop, [party.id])
     return get_party(shop, party.id)
 
 

@@ -402,6 +402,7 @@ def _item_from(d: dict[str, Any]) -> Item:
         currency=d["currency"],
         acquired_on=d["acquired_on"],
         notes=d["notes"],
+        weighed_metal_mg=d["weighed_metal_mg"],
     )
 
 
@@ -455,6 +456,7 @@ def write_item_row(db: sqlite_utils.Database, item: Item, *, is_new: bool) -> No
         "currency": item.currency.upper(),
         "acquired_on": item.acquired_on,
         "notes": item.notes,
+        "weighed_metal_mg": item.weighed_metal_mg,
         "stone_count": sum(s.count for s in item.stones),
         "stone_mct": sum(
             s.weight_mct if s.weight_is_total else s.weight_mct * s.count for s in item.stones
@@ -897,6 +899,48 @@ def documents_for(db: sqlite_utils.Database, kind: SubjectKind, subject_id: str)
 def subject_exists(db: sqlite_utils.Database, kind: SubjectKind, subject_id: str) -> bool:
     table = {"item": "item", "stone": "stone", "lot": "metal_lot", "party": "party"}[str(kind)]
     return bool(db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [subject_id]).fetchone())
+
+
+def events_exist_for(db: sqlite_utils.Database, subject_id: str) -> bool:
+    return bool(
+        db.execute(
+            "SELECT 1 FROM custody_subject WHERE subject_id = ? LIMIT 1", [subject_id]
+        ).fetchone()
+    )
+
+
+def all_documents(db: sqlite_utils.Database) -> list[Document]:
+    return [_doc_from(r) for r in db.query("SELECT * FROM document")]
+
+
+def stones_covered_by(db: sqlite_utils.Database, document_id: str) -> list[Stone]:
+    """Stones a document speaks for: those it is attached to, and those of the pieces it is
+    attached to."""
+    return [
+        _stone_from(r)
+        for r in db.query(
+            "SELECT * FROM stone WHERE id IN (SELECT subject_id FROM document_link"
+            " WHERE document_id = :d AND subject_kind = 'stone')"
+            " OR item_id IN (SELECT subject_id FROM document_link"
+            " WHERE document_id = :d AND subject_kind = 'item') ORDER BY n",
+            {"d": document_id},
+        )
+    ]
+
+
+def fill_stone_origin(db: sqlite_utils.Database, stone_id: str, country: str, region: str) -> None:
+    db.execute(
+        "UPDATE stone SET country_of_mining = ?, region_of_mining = ?, updated_at = ?"
+        " WHERE id = ? AND country_of_mining = ''",
+        [country, region, now_iso(), stone_id],
+    )
+
+
+def set_stone_warranty(db: sqlite_utils.Database, stone_id: str, warranty: str) -> None:
+    db.execute(
+        "UPDATE stone SET warranty = ?, updated_at = ? WHERE id = ?",
+        [warranty, now_iso(), stone_id],
+    )
 
 
 def all_document_hashes(db: sqlite_utils.Database) -> set[str]:

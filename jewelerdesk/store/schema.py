@@ -220,4 +220,137 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [v1_initial]
+V2 = """
+-- Custody events, shaped like GS1 EPCIS 2.0 events. Append-only: a mistake is fixed by a new
+-- event whose corrects_event_id names the one it corrects; both stay visible.
+CREATE TABLE custody_event (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    event_type TEXT NOT NULL CHECK (event_type IN
+        ('ObjectEvent', 'TransformationEvent', 'TransactionEvent', 'AggregationEvent')),
+    action TEXT NOT NULL DEFAULT '' CHECK (action IN ('', 'ADD', 'OBSERVE', 'DELETE')),
+    hop TEXT NOT NULL,
+    biz_step TEXT NOT NULL,
+    disposition TEXT NOT NULL DEFAULT '',
+    event_time TEXT NOT NULL,
+    tz_offset TEXT NOT NULL DEFAULT '+00:00',
+    recorded_at TEXT NOT NULL,
+    source_owner_id TEXT REFERENCES party(id),
+    source_possessor_id TEXT REFERENCES party(id),
+    dest_owner_id TEXT REFERENCES party(id),
+    dest_possessor_id TEXT REFERENCES party(id),
+    location_country TEXT NOT NULL DEFAULT '',
+    location_region TEXT NOT NULL DEFAULT '',
+    biz_transactions TEXT NOT NULL DEFAULT '[]',
+    confidence TEXT NOT NULL CHECK (confidence IN
+        ('documented', 'supplier_declared', 'owner_asserted', 'inferred')),
+    note TEXT NOT NULL DEFAULT '',
+    corrects_event_id TEXT REFERENCES custody_event(id),
+    retracts INTEGER NOT NULL DEFAULT 0 CHECK (retracts IN (0, 1)),
+    recorded_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX custody_event_corrects ON custody_event(corrects_event_id)
+    WHERE corrects_event_id IS NOT NULL;
+
+-- What an event is about: its subjects (object events), or inputs and outputs
+-- (transformations). Quantities in the units of DESIGN section 2.
+CREATE TABLE custody_subject (
+    event_id TEXT NOT NULL REFERENCES custody_event(id),
+    role TEXT NOT NULL CHECK (role IN ('subject', 'input', 'output')),
+    subject_kind TEXT NOT NULL CHECK (subject_kind IN ('item', 'stone', 'lot')),
+    subject_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL DEFAULT 0 CHECK (quantity >= 0),
+    uom TEXT NOT NULL DEFAULT '' CHECK (uom IN ('', 'mct', 'mg', 'ea')),
+    PRIMARY KEY (subject_kind, subject_id, event_id, role)
+);
+CREATE INDEX custody_subject_event ON custody_subject(event_id);
+
+CREATE TABLE custody_evidence (
+    event_id TEXT NOT NULL REFERENCES custody_event(id),
+    document_id TEXT NOT NULL REFERENCES document(id),
+    PRIMARY KEY (event_id, document_id)
+);
+
+CREATE TRIGGER custody_event_no_update BEFORE UPDATE ON custody_event
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only; record a correcting event'); END;
+CREATE TRIGGER custody_event_no_delete BEFORE DELETE ON custody_event
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only; record a correcting event'); END;
+CREATE TRIGGER custody_subject_no_update BEFORE UPDATE ON custody_subject
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+CREATE TRIGGER custody_subject_no_delete BEFORE DELETE ON custody_subject
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+CREATE TRIGGER custody_evidence_no_update BEFORE UPDATE ON custody_evidence
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+CREATE TRIGGER custody_evidence_no_delete BEFORE DELETE ON custody_evidence
+BEGIN SELECT RAISE(ABORT, 'custody events are append-only'); END;
+-- A gap the owner has looked into and recorded as unknown, with the reason. Append-only;
+-- withdrawing an acknowledgement is a new row with withdrawn = 1.
+CREATE TABLE gap_ack (
+    n INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    component_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    withdrawn INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn IN (0, 1)),
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX gap_ack_component ON gap_ack(component_id, rule);
+CREATE TRIGGER gap_ack_no_update BEFORE UPDATE ON gap_ack
+BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
+CREATE TRIGGER gap_ack_no_delete BEFORE DELETE ON gap_ack
+BEGIN SELECT RAISE(ABORT, 'acknowledgements are append-only'); END;
+
+-- Every screening of a party against a sanctions list, with the list version used.
+CREATE TABLE party_screening (
+    n INTEGER PRIMARY KEY,
+    party_id TEXT NOT NULL REFERENCES party(id),
+    screened_name TEXT NOT NULL,
+    list_name TEXT NOT NULL,
+    list_version TEXT NOT NULL,
+    hits TEXT NOT NULL DEFAULT '[]',
+    screened_at TEXT NOT NULL
+);
+CREATE INDEX party_screening_party ON party_screening(party_id, n);
+CREATE TRIGGER party_screening_no_update BEFORE UPDATE ON party_screening
+BEGIN SELECT RAISE(ABORT, 'screening results are append-only'); END;
+
+-- Risk and sanctions lists installed after the ones bundled with the app.
+CREATE TABLE reference_list (
+    n INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('sanctions', 'cahra')),
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    list_date TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    licence TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL UNIQUE,
+    content TEXT NOT NULL,
+    installed_at TEXT NOT NULL
+);
+
+-- A trade statement the owner confirmed on a document (feeds gap rule G1).
+CREATE TABLE statement_confirmation (
+    n INTEGER PRIMARY KEY,
+    document_id TEXT NOT NULL REFERENCES document(id),
+    statement TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    UNIQUE (document_id, statement)
+);
+
+-- The weighed metal of a finished piece (0: not weighed), for the mass-balance rule.
+ALTER TABLE item ADD COLUMN weighed_metal_mg INTEGER NOT NULL DEFAULT 0
+    CHECK (weighed_metal_mg >= 0);
+"""
+
+
+def v2_custody(db: sqlite_utils.Database) -> None:
+    """Custody events and what the gap rules G9–G13 need. Existing goods get the receipts
+    their records imply, marked as inferred."""
+    for statement in _split(V2):
+        db.execute(statement)
+    from .backfill import backfill_v2
+
+    backfill_v2(db)
+
+
+MIGRATIONS = [v1_initial, v2_custody]

@@ -169,5 +169,5 @@ def test_custody_gap_dashboard_and_piece_gaps(
 
     editor = PieceEditor(demo_shop, inventory.get_item_by_sku(demo_shop, "R-0009").id)
     qtbot.addWidget(editor)
-    assert editor.tabs.tabText(4) == "Custody gaps (3)"
+    assert editor.tabs.tabText(4) == "Custody gaps (4)"
     assert "No diamond warranty" in editor.gaps_view.toPlainText()

@@ -152,7 +152,7 @@ def test_gaps_for_the_shop_and_one_piece(demo_dir: Path) -> None:
     assert severities == sorted(severities, key=order.index)
     estate = run("--data-dir", str(demo_dir), "gaps", "R-0009", "--json")
     rules = [g["rule"] for g in json.loads(estate.stdout)["gaps"]]
-    assert rules == ["G1", "G2", "G3"]  # the estate diamond: no warranty, no origin
+    assert rules == ["G1", "G2", "G3", "G9"]  # the estate diamond: no warranty, no origin, no chain
     text = run("--data-dir", str(demo_dir), "gaps", "R-0009")
     assert "Basis: WDC System of Warranties" in text.stdout
     assert "No piece" in one_line_error(run("--data-dir", str(demo_dir), "gaps", "NOPE-1"))

@@ -68,7 +68,7 @@ def test_migration_writes_a_verified_backup_first(tmp_path: Path) -> None:
     db = open_database(path, backup_dir=backups, migrations=[*MIGRATIONS, v2_add_notes])
     assert schema_version(db) == len(MIGRATIONS) + 1
     db.close()
-    copies = list(backups.glob("before-migration-v1-*.db"))
+    copies = list(backups.glob(f"before-migration-v{len(MIGRATIONS)}-*.db"))
     assert len(copies) == 1
     check = sqlite3.connect(copies[0])
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
