@@ -8,6 +8,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 from ..domain.custody import (
@@ -421,8 +422,7 @@ def piece_custody(shop: Shop, sku: str) -> PieceCustody:
     if item is None:
         raise NotFound(f"No piece has the stock number '{sku}'.")
     lots = {m.lot_id: records.get_lot(shop.db, m.lot_id) for m in item.metals}
-    ids = [item.id, *(s.id for s in item.stones), *lots]
-    evs = events.events_about(shop.db, ids)
+    evs = events.events_for_pieces(shop.db, [item.id, *(s.id for s in item.stones)], list(lots))
     parties = {p.id: p for p in records.all_parties(shop.db)}
     replaced = superseded_by(evs)
     docs: dict[str, Document] = {}
@@ -529,6 +529,7 @@ def _paperwork(item: Item, docs: dict[tuple[str, str], list[Document]]) -> Paper
     )
 
 
+@cache
 def _countries() -> frozenset[str]:
     from ..domain.validation import _pycountry
 
@@ -550,57 +551,54 @@ def _split(
 
 def gaps_for_piece(shop: Shop, sku: str, today: date | None = None) -> PieceGaps:
     item_id = records.find_item_id_by_sku(shop.db, sku)
-    item = records.get_item(shop.db, item_id) if item_id else None
-    if item is None:
+    if item_id is None:
         raise NotFound(f"No piece has the stock number '{sku}'.")
-    return _gaps_of_item(shop, item, today)
+    return gaps_for_items(shop, [item_id], today)[0]
 
 
 def gaps_for_item_id(shop: Shop, item_id: str, today: date | None = None) -> PieceGaps:
-    item = records.get_item(shop.db, item_id)
-    if item is None:
+    found = gaps_for_items(shop, [item_id], today)
+    if not found:
         raise NotFound("That piece no longer exists.")
-    return _gaps_of_item(shop, item, today)
+    return found[0]
 
 
-def _gaps_of_item(shop: Shop, item: Item, today: date | None) -> PieceGaps:
+def gaps_for_items(shop: Shop, item_ids: list[str], today: date | None = None) -> list[PieceGaps]:
+    """The gaps of a few pieces (one, or a page of the inventory table), reading only what
+    bears on them: a handful of queries whatever the size of the shop."""
+    items = records.get_items(shop.db, item_ids)
+    if not items:
+        return []
     lots = {lot.id: lot for lot in records.all_lots(shop.db)}
-    docs: dict[tuple[str, str], list[Document]] = {
-        (str(SubjectKind.ITEM), item.id): records.documents_for(shop.db, SubjectKind.ITEM, item.id)
-    }
-    for s in item.stones:
-        docs[(str(SubjectKind.STONE), s.id)] = records.documents_for(
-            shop.db, SubjectKind.STONE, s.id
-        )
-    for m in item.metals:
-        docs[(str(SubjectKind.LOT), m.lot_id)] = records.documents_for(
-            shop.db, SubjectKind.LOT, m.lot_id
-        )
-    ids = [item.id, *(s.id for s in item.stones), *(m.lot_id for m in item.metals)]
-    evs = events.events_about(shop.db, ids)
+    own = [i.id for i in items] + [s.id for i in items for s in i.stones]
+    lot_ids = list(dict.fromkeys(m.lot_id for i in items for m in i.metals))
+    docs = records.documents_for_subjects(shop.db, [*own, *lot_ids])
+    evs = events.events_for_pieces(shop.db, own, lot_ids)
+    by_id = {e.id: e for e in evs}
     by_subject: dict[str, list[CustodyEvent]] = {}
     for e in evs:
-        subjects = e.subjects or next((x.subjects for x in evs if x.id == e.corrects_event_id), [])
-        for sid in dict.fromkeys(s.id for s in subjects):
+        target = by_id.get(e.corrects_event_id or "")
+        subjects = e.subjects or (target.subjects if target else [])
+        for sid in dict.fromkeys(x.id for x in subjects):
             by_subject.setdefault(sid, []).append(e)
-    custody = _custody_records(shop, by_subject)
-    party_ids = [p for p in custody.parties]
-    gaps = piece_gaps(
-        item,
-        lots,
-        _paperwork(item, docs),
-        today or date.today(),
-        screening(shop, party_ids),
-        custody,
-    )
-    return _split(item, gaps, events.acks_for(shop.db, ids))
+    evidence = {d for e in evs for d in e.evidence}
+    custody = _custody_records(shop, by_subject, records.documents_by_id(shop.db, list(evidence)))
+    screened = screening(shop, list(custody.parties))
+    acks = events.acks_for(shop.db, [*own, *lot_ids])
+    day = today or date.today()
+    return [
+        _split(item, piece_gaps(item, lots, _paperwork(item, docs), day, screened, custody), acks)
+        for item in items
+    ]
 
 
-def _custody_records(shop: Shop, by_subject: dict[str, list[CustodyEvent]]) -> CustodyRecords:
+def _custody_records(
+    shop: Shop, by_subject: dict[str, list[CustodyEvent]], documents: dict[str, Document]
+) -> CustodyRecords:
     return CustodyRecords(
         events={k: effective_events(v) for k, v in by_subject.items()},
         parties={p.id: p for p in records.all_parties(shop.db)},
-        documents={d.id: d for d in records.all_documents(shop.db)},
+        documents=documents,
         lot_totals=events.lot_totals(shop.db),
         countries=_countries(),
         shop_party_id=backfill.shop_party_id(shop.db),
@@ -612,7 +610,11 @@ def gaps_for_shop(shop: Shop, today: date | None = None) -> ShopGaps:
     lots = {lot.id: lot for lot in records.all_lots(shop.db)}
     docs = records.documents_by_subject(shop.db)
     screened = screening(shop)
-    custody = _custody_records(shop, events.all_events_by_subject(shop.db))
+    custody = _custody_records(
+        shop,
+        events.all_events_by_subject(shop.db),
+        {d.id: d for d in records.all_documents(shop.db)},
+    )
     acks = events.all_acks(shop.db)
     result = ShopGaps(pieces=[], pieces_checked=0)
     for item in records.iter_items_full(shop.db):

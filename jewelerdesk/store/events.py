@@ -150,6 +150,27 @@ def events_about(db: sqlite_utils.Database, subject_ids: Sequence[str]) -> list[
     )
 
 
+def events_for_pieces(
+    db: sqlite_utils.Database, subject_ids: Sequence[str], lot_ids: Sequence[str]
+) -> list[CustodyEvent]:
+    """The events that bear on some pieces: every event about the pieces or their stones,
+    and the lots' own events (their receipts, not every other piece's assembly)."""
+    if not subject_ids and not lot_ids:
+        return []
+    a = ", ".join("?" * len(subject_ids)) or "NULL"
+    b = ", ".join("?" * len(lot_ids)) or "NULL"
+    ids = (
+        f"SELECT event_id FROM custody_subject WHERE subject_id IN ({a})"
+        " UNION SELECT s.event_id FROM custody_subject s JOIN custody_event x ON x.id = s.event_id"
+        f" WHERE s.subject_id IN ({b}) AND x.event_type != 'TransformationEvent'"
+    )
+    return _load(
+        db,
+        f"e.id IN ({ids}) OR e.corrects_event_id IN ({ids})",
+        [*subject_ids, *lot_ids, *subject_ids, *lot_ids],
+    )
+
+
 def corrections_of(db: sqlite_utils.Database, event_id: str) -> list[str]:
     return [
         r[0]

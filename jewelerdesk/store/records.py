@@ -435,6 +435,57 @@ def get_item(db: sqlite_utils.Database, item_id: str) -> Item | None:
     return item
 
 
+def get_items(db: sqlite_utils.Database, item_ids: Sequence[str]) -> list[Item]:
+    """Several pieces with their stones and metal, in three queries."""
+    if not item_ids:
+        return []
+    marks = ", ".join("?" * len(item_ids))
+    ids = list(item_ids)
+    items = {
+        r["id"]: _item_from(r) for r in _rows(db, f"SELECT * FROM item WHERE id IN ({marks})", ids)
+    }
+    for r in _rows(
+        db, f"SELECT * FROM stone WHERE item_id IN ({marks}) ORDER BY item_id, position", ids
+    ):
+        items[r["item_id"]].stones.append(_stone_from(r))
+    for r in _rows(
+        db,
+        f"SELECT * FROM metal_component WHERE item_id IN ({marks}) ORDER BY item_id, position",
+        ids,
+    ):
+        items[r["item_id"]].metals.append(_metal_from(r))
+    return [items[i] for i in item_ids if i in items]
+
+
+def documents_by_id(db: sqlite_utils.Database, doc_ids: Sequence[str]) -> dict[str, Document]:
+    if not doc_ids:
+        return {}
+    marks = ", ".join("?" * len(doc_ids))
+    return {
+        r["id"]: _doc_from(r)
+        for r in _rows(db, f"SELECT * FROM document WHERE id IN ({marks})", list(doc_ids))
+    }
+
+
+def documents_for_subjects(
+    db: sqlite_utils.Database, subject_ids: Sequence[str]
+) -> dict[tuple[str, str], list[Document]]:
+    """Documents attached to any of the subjects, keyed by (subject kind, subject id)."""
+    if not subject_ids:
+        return {}
+    marks = ", ".join("?" * len(subject_ids))
+    out: dict[tuple[str, str], list[Document]] = {}
+    for r in _rows(
+        db,
+        "SELECT d.*, l.subject_kind AS link_kind, l.subject_id AS link_subject FROM document_link l"
+        f" JOIN document d ON d.id = l.document_id WHERE l.subject_id IN ({marks})"
+        " ORDER BY l.linked_at",
+        list(subject_ids),
+    ):
+        out.setdefault((r["link_kind"], r["link_subject"]), []).append(_doc_from(r))
+    return out
+
+
 def find_item_id_by_sku(db: sqlite_utils.Database, sku: str) -> str | None:
     row = db.execute("SELECT id FROM item WHERE sku = ? COLLATE NOCASE", [sku.strip()]).fetchone()
     return row[0] if row else None

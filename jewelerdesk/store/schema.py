@@ -313,6 +313,8 @@ CREATE TABLE party_screening (
 CREATE INDEX party_screening_party ON party_screening(party_id, n);
 CREATE TRIGGER party_screening_no_update BEFORE UPDATE ON party_screening
 BEGIN SELECT RAISE(ABORT, 'screening results are append-only'); END;
+CREATE TRIGGER party_screening_no_delete BEFORE DELETE ON party_screening
+BEGIN SELECT RAISE(ABORT, 'screening results are append-only'); END;
 
 -- Risk and sanctions lists installed after the ones bundled with the app.
 CREATE TABLE reference_list (
