@@ -253,6 +253,16 @@ def save_loose_stone(shop: Shop, stone: Stone) -> Stone:
     return get_stone(shop, stone.id)
 
 
+def save_stone_fields(shop: Shop, stone: Stone) -> Stone:
+    """Save a stone's own fields, whether it is loose or set in a piece."""
+    if stone.item_id is None:
+        return save_loose_stone(shop, stone)
+    item = get_item(shop, stone.item_id)
+    item.stones = [stone if s.id == stone.id else s for s in item.stones]
+    save_item(shop, item)
+    return get_stone(shop, stone.id)
+
+
 def get_stone(shop: Shop, stone_id: str) -> Stone:
     stone = records.get_stone(shop.db, stone_id)
     if stone is None:

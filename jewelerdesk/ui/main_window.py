@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt
@@ -28,6 +29,7 @@ from jewelerdesk.domain.model import (
 )
 from jewelerdesk.services import inventory
 from jewelerdesk.services.shop import Shop
+from jewelerdesk.ui import messages, tasks
 from jewelerdesk.ui.models.paged import Column
 from jewelerdesk.ui.pages.table_page import Filter, TablePage
 
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         self.resize(1200, 760)
         self.setMinimumSize(QSize(900, 560))
 
+        self.badges: dict[str, Any] = {}  # item id -> that piece's custody check
         self.pieces = self._pieces_page()
         self.stones = self._stones_page()
         self.lots = self._lots_page()
@@ -75,6 +78,7 @@ class MainWindow(QMainWindow):
 
         self.gaps = GapsPage(shop)
         self.gaps.open_piece.connect(self._open_piece_from_gaps)
+        self.gaps.gaps_changed.connect(lambda: self.pieces.reload())
         self.tabs.addTab(self.gaps, "Custody gaps")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
@@ -130,12 +134,20 @@ class MainWindow(QMainWindow):
                 width=10,
             ),
             Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
+            Column(
+                "custody",
+                "Custody",
+                self._badge_text,
+                tooltip=self._badge_tip,
+                colour=self._badge_colour,
+                width=11,
+            ),
         ]
         page = TablePage(
             ("piece", "pieces"),
             cols,
             partial(inventory.count_items, self.shop),
-            partial(inventory.list_items, self.shop),
+            self._fetch_pieces,
             filters=[
                 Filter("status", "statuses", [(str(s), ITEM_STATUS_LABELS[s]) for s in ItemStatus]),
                 Filter(
@@ -150,6 +162,49 @@ class MainWindow(QMainWindow):
         )
         page.open_requested.connect(lambda row: self.edit_piece(row.id))
         return page
+
+    # --- completeness badges -----------------------------------------------------------
+    def _fetch_pieces(self, q: Any, offset: int, limit: int) -> list[Any]:
+        """A page of pieces, with the custody check of just those pieces (a few queries)."""
+        rows = inventory.list_items(self.shop, q, offset, limit)
+        self.refresh_badges([r.id for r in rows])
+        return rows
+
+    def refresh_badges(self, item_ids: list[str]) -> None:
+        from jewelerdesk.services import custody
+
+        for found in custody.gaps_for_items(self.shop, item_ids):
+            self.badges[found.item_id] = found
+
+    def _badge_text(self, row: Any) -> str:
+        found = self.badges.get(row.id)
+        if found is None:
+            return ""
+        if not found.gaps:
+            return "✓ Complete" + (" *" if found.acknowledged else "")
+        worst = found.worst.label if found.worst else ""
+        return f"● {worst} · {len(found.gaps)}"
+
+    def _badge_colour(self, row: Any) -> str | None:
+        from jewelerdesk.ui.pages.gaps_page import SEVERITY_COLOURS
+
+        found = self.badges.get(row.id)
+        if found is None:
+            return None
+        if not found.gaps:
+            return "#1b7a3a"
+        return SEVERITY_COLOURS.get(found.worst.label if found.worst else "", None)
+
+    def _badge_tip(self, row: Any) -> str:
+        found = self.badges.get(row.id)
+        if found is None:
+            return ""
+        lines = [f"{g.rule} {g.severity.label}: {g.title}" for g in found.gaps]
+        if not lines:
+            lines = ["No open custody gaps."]
+        if found.acknowledged:
+            lines.append(f"* {len(found.acknowledged)} recorded as unknown")
+        return "\n".join(lines)
 
     def _stones_page(self) -> TablePage:
         cols = [
@@ -280,6 +335,13 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.act_settings)
         file_menu.addSeparator()
+        import_list = QAction("Import a newer risk list…", self)
+        import_list.triggered.connect(self.import_risk_list)
+        file_menu.addAction(import_list)
+        screen_all = QAction("Screen all parties against the installed lists", self)
+        screen_all.triggered.connect(self.screen_all_parties)
+        file_menu.addAction(screen_all)
+        file_menu.addSeparator()
         quit_act = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_act.triggered.connect(self.close)
         file_menu.addAction(quit_act)
@@ -292,6 +354,57 @@ class MainWindow(QMainWindow):
         about = QAction(f"About {APP_NAME}", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)
+
+    def import_risk_list(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import custody
+
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a newer risk list", "", "Risk lists (*.json)"
+        )
+        if not path:
+            return
+        try:
+            done = custody.import_list(self.shop, Path(path))
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Import a risk list")
+            return
+        more = (
+            f"\n\n{done.parties_to_rescreen} parties were screened against the older list; "
+            "they show gap G13 until screened again (File → Screen all parties)."
+            if done.parties_to_rescreen
+            else ""
+        )
+        QMessageBox.information(
+            self,
+            "Risk list installed",
+            f"Installed {done.info.name}, version {done.info.version} ({done.info.date}).{more}",
+        )
+        self.gaps.loaded = False
+        self.pieces.reload()
+
+    def screen_all_parties(self) -> None:
+        from jewelerdesk.services import custody
+
+        def done(result: dict[str, list[Any]]) -> None:
+            hits = sum(1 for h in result.values() if h)
+            QMessageBox.information(
+                self,
+                "Screening done",
+                f"{len(result)} parties screened against the installed sanctions list; "
+                f"{hits} possible match{'es' if hits != 1 else ''}.",
+            )
+            self.gaps.loaded = False
+            self.pieces.reload()
+
+        tasks.run_task(
+            self.shop,
+            custody.screen_parties,
+            done,
+            lambda exc, _tb: messages.show_error(self, exc, "Screening"),
+        )
 
     def _tab_changed(self, _index: int) -> None:
         page = self.tabs.currentWidget()

@@ -85,3 +85,17 @@ def error_label() -> QLabel:
     label.setStyleSheet("color: #b03a2e; padding: 4px 2px;")
     label.hide()
     return label
+
+
+def ask(parent: QWidget | None, title: str, question: str) -> bool:
+    """A yes/no question; Yes is the default."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        parent,
+        title,
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes,
+    )
+    return answer == QMessageBox.StandardButton.Yes

@@ -95,6 +95,11 @@ class PieceEditor(RecordDialog):
         self.cost = line(money_text(it.cost_minor, it.currency), f"{it.currency}, e.g. 1250.00")
         self.price = line(money_text(it.price_minor, it.currency), f"{it.currency}, e.g. 2995.00")
         self.acquired = line(it.acquired_on, "YYYY-MM-DD")
+        self.weighed = line(
+            f"{it.weighed_metal_mg / 1000:.3f}" if it.weighed_metal_mg else "",
+            "grams on the scale, metal only (optional)",
+            "The finished piece's metal weight, checked against the metal drawn (rule G11).",
+        )
         self.notes = QPlainTextEdit(it.notes)
         self.notes.setFixedHeight(60)
         f.addRow("SKU", self.sku)
@@ -106,6 +111,7 @@ class PieceEditor(RecordDialog):
         f.addRow(f"Cost ({it.currency})", self.cost)
         f.addRow(f"Price ({it.currency})", self.price)
         f.addRow("Acquired on", self.acquired)
+        f.addRow("Weighed metal (g)", self.weighed)
         f.addRow("Notes", self.notes)
         self.tabs.addTab(details, "Piece")
 
@@ -182,7 +188,21 @@ class PieceEditor(RecordDialog):
         self.tabs.addTab(self.documents, "Paperwork")
         self.gaps_view = QTextBrowser()
         self.gaps_view.setOpenLinks(False)
-        self.tabs.addTab(self.gaps_view, "Custody gaps")
+        gaps_tab = QWidget()
+        gv = QVBoxLayout(gaps_tab)
+        gv.setContentsMargins(6, 6, 6, 6)
+        gv.addWidget(self.gaps_view, 1)
+        self.wizard_btn = QPushButton("Walk through these gaps…")
+        self.wizard_btn.clicked.connect(self.open_wizard)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.wizard_btn)
+        gv.addLayout(row)
+        self.tabs.addTab(gaps_tab, "Custody gaps")
+        from jewelerdesk.ui.widgets.custody import TimelinePanel
+
+        self.timeline = TimelinePanel(shop, it.sku if item_id else "", self)
+        self.tabs.addTab(self.timeline, "Chain of custody")
         self.documents.documents_changed.connect(self.refresh_gaps)
         self.refresh_gaps()
         self.body.addWidget(self.tabs)
@@ -192,6 +212,7 @@ class PieceEditor(RecordDialog):
             "price_minor": self.price,
             "cost_minor": self.cost,
             "acquired_on": self.acquired,
+            "weighed_metal_mg": self.weighed,
             "currency": self.price,
             "draw_mass": self.draw_mass,
             "lot_id": self.lot_box,
@@ -206,10 +227,21 @@ class PieceEditor(RecordDialog):
         if self.saved_item_id is None and not self.item.sku:
             self.gaps_view.setHtml("<p>Save the piece to see its custody gaps.</p>")
             self.tabs.setTabText(4, "Custody gaps")
+            self.wizard_btn.setEnabled(False)
             return
-        gaps = custody.gaps_for_piece(self.shop, self.item.sku).gaps
-        self.gaps_view.setHtml(gaps_html(gaps))
+        found = custody.gaps_for_piece(self.shop, self.item.sku)
+        gaps = found.gaps
+        self.gaps_view.setHtml(gaps_html(gaps, found.acknowledged))
+        self.wizard_btn.setEnabled(bool(gaps))
         self.tabs.setTabText(4, f"Custody gaps ({len(gaps)})" if gaps else "Custody gaps (none)")
+
+    def open_wizard(self) -> None:
+        from jewelerdesk.ui.widgets.custody import GapWizard
+
+        GapWizard(self.shop, [self.item.sku], self).exec()
+        self.refresh_gaps()
+        self.timeline.refresh()
+        self.documents.refresh()
 
     def _lot_label(self, lot_id: str) -> str:
         lot = self.lots[lot_id]
@@ -305,6 +337,10 @@ class PieceEditor(RecordDialog):
             errors, "price_minor", units.money_to_minor, self.price.text() or "0", it.currency
         )
         it.acquired_on = self.acquired.text().strip()
+        weighed = self.weighed.text().strip()
+        it.weighed_metal_mg = (
+            parse_or_error(errors, "weighed_metal_mg", units.grams_to_mg, weighed) if weighed else 0
+        )
         it.notes = self.notes.toPlainText().strip()
         it.stones = [dataclasses.replace(s) for s in self.stone_model.rows]
         it.metals = [dataclasses.replace(m) for m in self.metal_model.rows]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from jewelerdesk.services.inventory import ListQuery
 
@@ -28,6 +29,7 @@ class Column:
     align_right: bool = False
     tooltip: Callable[[Any], str] | None = None
     width: int = 0  # initial width hint in characters (0: stretch/auto)
+    colour: Callable[[Any], str | None] | None = None  # text colour, e.g. "#1b7a3a"
 
 
 class PagedTableModel(QAbstractTableModel):
@@ -104,6 +106,9 @@ class PagedTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col.tooltip is not None:
             return col.tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole and col.colour is not None:
+            c = col.colour(row)
+            return QColor(c) if c else None
         return None
 
     def headerData(

@@ -28,11 +28,16 @@ from jewelerdesk.ui.models.simple import ListModel
 SEVERITY_COLOURS = {"Critical": "#8e1b10", "High": "#b9472f", "Medium": "#a8790c", "Low": "#5b6b73"}
 
 
-def gaps_html(gaps: list[Gap]) -> str:
-    """One piece's gaps as readable text: what, why, the rule's basis, what closes it."""
-    if not gaps:
-        return "<p><b>No open custody gaps.</b> Every rule JewelerDesk checks is satisfied.</p>"
+def gaps_html(gaps: list[Gap], acknowledged: list[custody.Acknowledged] | None = None) -> str:
+    """One piece's gaps as readable text: what, why, the rule's basis, what closes it; then
+    the gaps recorded as unknown, with their reasons."""
     parts = []
+    if not gaps:
+        parts.append(
+            "<p><b>No open custody gaps.</b> Every rule JewelerDesk checks is satisfied"
+            + (" or recorded as unknown." if acknowledged else ".")
+            + "</p>"
+        )
     for g in gaps:
         colour = SEVERITY_COLOURS.get(g.severity.label, "#333")
         actions = "".join(f"<li>{escape(a.label)}</li>" for a in g.actions)
@@ -44,11 +49,20 @@ def gaps_html(gaps: list[Gap]) -> str:
             f"<p style='margin-top:0;color:#555'><i>Basis: {escape(g.basis)}</i></p>"
             f"<ul style='margin-top:0'>{actions}</ul>"
         )
+    if acknowledged:
+        parts.append("<h4 style='margin-bottom:2px'>Recorded as unknown</h4><ul>")
+        for a in acknowledged:
+            parts.append(
+                f"<li>{a.gap.rule} · {escape(a.gap.title)} ({escape(a.gap.component_label)})"
+                f"<br><i>Reason: {escape(a.reason)}</i> — {escape(a.recorded_at[:10])}</li>"
+            )
+        parts.append("</ul>")
     return "".join(parts)
 
 
 class GapsPage(QWidget):
     open_piece = Signal(str)  # item id
+    gaps_changed = Signal()
 
     def __init__(self, shop: Shop, parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,6 +79,9 @@ class GapsPage(QWidget):
         self.rule_filter.currentIndexChanged.connect(lambda _i: self._show())
         self.check_btn = QPushButton("Check the shop")
         self.check_btn.clicked.connect(self.check)
+        self.wizard_btn = QPushButton("Walk through the gaps…")
+        self.wizard_btn.setEnabled(False)
+        self.wizard_btn.clicked.connect(self.open_wizard)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumWidth(160)
@@ -74,6 +91,7 @@ class GapsPage(QWidget):
         bar.addWidget(self.rule_filter)
         bar.addWidget(self.progress)
         bar.addWidget(self.check_btn)
+        bar.addWidget(self.wizard_btn)
         self.model = ListModel(
             ["SKU", "Worst", "Gaps", "Most severe gap", "Description"],
             lambda p: (
@@ -118,6 +136,7 @@ class GapsPage(QWidget):
     def _done(self, result: custody.ShopGaps) -> None:
         self.result = result
         self.check_btn.setEnabled(True)
+        self.wizard_btn.setEnabled(bool(result.pieces))
         self.progress.hide()
         current = self.rule_filter.currentData()
         self.rule_filter.blockSignals(True)
@@ -128,6 +147,16 @@ class GapsPage(QWidget):
         self.rule_filter.setCurrentIndex(max(0, self.rule_filter.findData(current)))
         self.rule_filter.blockSignals(False)
         self._show()
+
+    def open_wizard(self) -> None:
+        """The wizard over the pieces shown (most severe first), at most 200 at a time."""
+        from jewelerdesk.ui.widgets.custody import GapWizard
+
+        skus = [p.sku for p in self.model.rows[:200]]
+        if skus:
+            GapWizard(self.shop, skus, self).exec()
+            self.check()
+            self.gaps_changed.emit()
 
     def _failed(self, exc: BaseException, _tb: str) -> None:
         self.check_btn.setEnabled(True)
