@@ -84,7 +84,7 @@ def test_acknowledge_as_unknown_skip_resume_and_summary(qtbot, demo_shop) -> Non
     text = again.text.toPlainText()
     assert "Summary" in again.heading.text() and "Still open: 3" in text
     again._start_over()
-    assert again.current is not None
+    assert again.current is not None and again.skip_btn.isVisibleTo(again)
 
 
 def test_timeline_shows_hops_with_confidence_and_corrections(qtbot, demo_shop) -> None:

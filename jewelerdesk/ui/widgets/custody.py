@@ -447,6 +447,8 @@ class GapWizard(QDialog):
             self._summary()
             return
         self.current = todo[0]
+        self.skip_btn.show()
+        self.close_btn.setText("Leave (resume later)")
         sku, g = self.current
         total = len(self.start_keys)
         done = len(self.closed) + len(self.acknowledged)
