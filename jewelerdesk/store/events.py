@@ -196,7 +196,11 @@ def all_events_by_subject(db: sqlite_utils.Database) -> dict[str, list[CustodyEv
         subjects = e.subjects
         if not subjects and e.corrects_event_id in events:
             subjects = events[e.corrects_event_id].subjects
-        for sid in dict.fromkeys(s.id for s in subjects):
+        # A lot feeds thousands of pieces: its assemblies are filed under each piece (their
+        # output), not under the lot, or every piece would scan every other piece's assembly.
+        for sid in dict.fromkeys(
+            s.id for s in subjects if not (s.role == "input" and s.kind == "lot")
+        ):
             out.setdefault(sid, []).append(e)
     return out
 
