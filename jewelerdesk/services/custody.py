@@ -582,7 +582,9 @@ def gaps_for_items(shop: Shop, item_ids: list[str], today: date | None = None) -
         for sid in dict.fromkeys(x.id for x in subjects):
             by_subject.setdefault(sid, []).append(e)
     evidence = {d for e in evs for d in e.evidence}
-    custody = _custody_records(shop, by_subject, records.documents_by_id(shop.db, list(evidence)))
+    custody = _custody_records(
+        shop, by_subject, records.documents_by_id(shop.db, list(evidence)), lot_ids
+    )
     screened = screening(shop, list(custody.parties))
     acks = events.acks_for(shop.db, [*own, *lot_ids])
     day = today or date.today()
@@ -593,13 +595,16 @@ def gaps_for_items(shop: Shop, item_ids: list[str], today: date | None = None) -
 
 
 def _custody_records(
-    shop: Shop, by_subject: dict[str, list[CustodyEvent]], documents: dict[str, Document]
+    shop: Shop,
+    by_subject: dict[str, list[CustodyEvent]],
+    documents: dict[str, Document],
+    lot_ids: list[str] | None = None,
 ) -> CustodyRecords:
     return CustodyRecords(
         events={k: effective_events(v) for k, v in by_subject.items()},
         parties={p.id: p for p in records.all_parties(shop.db)},
         documents=documents,
-        lot_totals=events.lot_totals(shop.db),
+        lot_totals=events.lot_totals(shop.db, lot_ids),
         countries=_countries(),
         shop_party_id=backfill.shop_party_id(shop.db),
     )

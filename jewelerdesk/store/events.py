@@ -393,14 +393,24 @@ def confirmed_statements(db: sqlite_utils.Database, document_ids: Sequence[str])
 # --------------------------------------------------------------------------- metal balance
 
 
-def lot_totals(db: sqlite_utils.Database) -> dict[str, LotTotals]:
-    """Metal in and out of every lot, from the covering index alone."""
+def lot_totals(
+    db: sqlite_utils.Database, lot_ids: Sequence[str] | None = None
+) -> dict[str, LotTotals]:
+    """Metal in and out of every lot (or of the lots named), from the covering index alone."""
     out: dict[str, LotTotals] = {}
+    where = ""
+    params: list[str] = []
+    if lot_ids is not None:
+        if not lot_ids:
+            return out
+        where = f" WHERE lot_id IN ({', '.join('?' * len(lot_ids))})"
+        params = list(lot_ids)
     for lot_id, in_mg, out_mg in db.execute(
         "SELECT lot_id,"
         " sum(CASE WHEN kind IN ('receipt', 'return') THEN mass_mg ELSE 0 END),"
         " sum(CASE WHEN kind IN ('draw', 'loss') THEN mass_mg ELSE 0 END)"
-        " FROM metal_movement GROUP BY lot_id"
+        f" FROM metal_movement{where} GROUP BY lot_id",
+        params,
     ):
         out[lot_id] = LotTotals(in_mg, out_mg)
     return out

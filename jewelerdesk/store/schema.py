@@ -264,6 +264,7 @@ CREATE TABLE custody_subject (
     PRIMARY KEY (subject_kind, subject_id, event_id, role)
 );
 CREATE INDEX custody_subject_event ON custody_subject(event_id);
+CREATE INDEX custody_subject_id ON custody_subject(subject_id, event_id);
 
 CREATE TABLE custody_evidence (
     event_id TEXT NOT NULL REFERENCES custody_event(id),
