@@ -164,11 +164,18 @@ def events_for_pieces(
         " UNION SELECT s.event_id FROM custody_subject s JOIN custody_event x ON x.id = s.event_id"
         f" WHERE s.subject_id IN ({b}) AND x.event_type != 'TransformationEvent'"
     )
-    return _load(
-        db,
-        f"e.id IN ({ids}) OR e.corrects_event_id IN ({ids})",
-        [*subject_ids, *lot_ids, *subject_ids, *lot_ids],
-    )
+    found = list(dict.fromkeys(r[0] for r in db.execute(ids, [*subject_ids, *lot_ids])))
+    if not found:
+        return []
+    marks = ", ".join("?" * len(found))
+    found += [
+        r[0]
+        for r in db.execute(
+            f"SELECT id FROM custody_event WHERE corrects_event_id IN ({marks})", found
+        )
+    ]
+    unique = list(dict.fromkeys(found))
+    return _load(db, f"e.id IN ({', '.join('?' * len(unique))})", unique)
 
 
 def corrections_of(db: sqlite_utils.Database, event_id: str) -> list[str]:
