@@ -161,8 +161,10 @@ def events_for_pieces(
     b = ", ".join("?" * len(lot_ids)) or "NULL"
     ids = (
         f"SELECT event_id FROM custody_subject WHERE subject_id IN ({a})"
-        " UNION SELECT s.event_id FROM custody_subject s JOIN custody_event x ON x.id = s.event_id"
-        f" WHERE s.subject_id IN ({b}) AND x.event_type != 'TransformationEvent'"
+        # A lot is an input of every piece made from it; those assemblies belong to their
+        # pieces. The lot's own events name it as subject (receipts, hops) or output (refined).
+        f" UNION SELECT event_id FROM custody_subject WHERE subject_id IN ({b})"
+        " AND role IN ('subject', 'output')"
     )
     found = list(dict.fromkeys(r[0] for r in db.execute(ids, [*subject_ids, *lot_ids])))
     if not found:
@@ -403,21 +405,18 @@ def confirmed_statements(db: sqlite_utils.Database, document_ids: Sequence[str])
 def lot_totals(
     db: sqlite_utils.Database, lot_ids: Sequence[str] | None = None
 ) -> dict[str, LotTotals]:
-    """Metal in and out of every lot (or of the lots named), from the covering index alone."""
-    out: dict[str, LotTotals] = {}
+    """Metal in and out of every lot (or of the lots named), from the running totals the
+    database keeps as movements are appended."""
     where = ""
     params: list[str] = []
     if lot_ids is not None:
         if not lot_ids:
-            return out
+            return {}
         where = f" WHERE lot_id IN ({', '.join('?' * len(lot_ids))})"
         params = list(lot_ids)
-    for lot_id, in_mg, out_mg in db.execute(
-        "SELECT lot_id,"
-        " sum(CASE WHEN kind IN ('receipt', 'return') THEN mass_mg ELSE 0 END),"
-        " sum(CASE WHEN kind IN ('draw', 'loss') THEN mass_mg ELSE 0 END)"
-        f" FROM metal_movement{where} GROUP BY lot_id",
-        params,
-    ):
-        out[lot_id] = LotTotals(in_mg, out_mg)
-    return out
+    return {
+        lot_id: LotTotals(in_mg, out_mg)
+        for lot_id, in_mg, out_mg in db.execute(
+            f"SELECT lot_id, in_mg, out_mg FROM metal_lot_total{where}", params
+        )
+    }

@@ -334,10 +334,8 @@ def add_movement(
     )
 
 
-_BALANCE_SQL = (
-    "SELECT COALESCE(SUM(CASE WHEN kind IN ('receipt','return') THEN mass_mg ELSE -mass_mg END), 0)"
-    " FROM metal_movement WHERE lot_id = ?"
-)
+# Kept by the database as movements are appended (schema v3, trigger metal_movement_total).
+_BALANCE_SQL = "SELECT COALESCE((SELECT in_mg - out_mg FROM metal_lot_total WHERE lot_id = ?), 0)"
 
 
 def lot_balance_mg(db: sqlite_utils.Database, lot_id: str) -> int:
@@ -818,8 +816,8 @@ def list_lots(db: sqlite_utils.Database, q: ListQuery, offset: int, limit: int) 
         " COALESCE(r.legal_name, l.refiner_cid) AS refiner,"
         " (SELECT COALESCE(SUM(mass_mg), 0) FROM metal_movement m WHERE m.lot_id = l.id"
         "  AND m.kind = 'receipt') AS received_mg,"
-        " (SELECT COALESCE(SUM(CASE WHEN kind IN ('receipt','return') THEN mass_mg ELSE -mass_mg END), 0)"
-        "  FROM metal_movement m WHERE m.lot_id = l.id) AS balance_mg,"
+        " COALESCE((SELECT t.in_mg - t.out_mg FROM metal_lot_total t WHERE t.lot_id = l.id), 0)"
+        " AS balance_mg,"
         " (SELECT count(*) FROM document_link d WHERE d.subject_kind = 'lot' AND d.subject_id = l.id)"
         " AS document_count"
         f"{_LOT_FROM}{where} ORDER BY {order} {direction}, l.n {direction} LIMIT ? OFFSET ?"

@@ -107,6 +107,56 @@ def test_metal_movements_are_append_only(shop) -> None:
     assert inventory.lot_balance_mg(shop, lot.id) == 10_000
 
 
+def test_lot_running_totals_follow_every_movement(shop) -> None:
+    from jewelerdesk.domain.model import ClaimClass, Metal, MetalLot
+    from jewelerdesk.services import inventory
+    from jewelerdesk.store import events, records
+
+    lot = inventory.receive_lot(
+        shop, MetalLot("AU-1", Metal.GOLD, 750, ClaimClass.UNSPECIFIED), 50_000
+    )
+    other = inventory.receive_lot(
+        shop, MetalLot("AU-2", Metal.GOLD, 585, ClaimClass.UNSPECIFIED), 7_000
+    )
+    records.add_movement(shop.db, lot.id, "draw", 3_200)
+    records.add_movement(shop.db, lot.id, "loss", 150)
+    records.add_movement(shop.db, lot.id, "return", 400)
+    totals = events.lot_totals(shop.db)
+    assert (totals[lot.id].in_mg, totals[lot.id].out_mg) == (50_400, 3_350)
+    assert (totals[other.id].in_mg, totals[other.id].out_mg) == (7_000, 0)
+    assert inventory.lot_balance_mg(shop, lot.id) == 47_050
+    summed = shop.db.execute(
+        "SELECT sum(CASE WHEN kind IN ('receipt','return') THEN mass_mg ELSE -mass_mg END)"
+        " FROM metal_movement WHERE lot_id = ?",
+        [lot.id],
+    ).fetchone()[0]
+    assert summed == 47_050
+
+
+def test_migration_to_v3_totals_the_movements_already_there(tmp_path: Path) -> None:
+    from jewelerdesk.store import events
+
+    path = tmp_path / "v2.db"
+    db = open_database(path, migrations=MIGRATIONS[:2])
+    stamp = "2025-05-01T10:00:00+00:00"
+    db.execute(
+        "INSERT INTO metal_lot (id, lot_no, metal, fineness_ppt, claim_class, created_at,"
+        " form) VALUES ('l1', 'AG-9', 'silver', 925, 'unspecified', ?, 'sheet')",
+        [stamp],
+    )
+    for kind, mg in (("receipt", 9_000), ("draw", 2_500), ("receipt", 1_000), ("loss", 20)):
+        db.execute(
+            "INSERT INTO metal_movement (lot_id, kind, mass_mg, occurred_at) VALUES ('l1', ?, ?, ?)",
+            [kind, mg, stamp],
+        )
+    db.close()
+    db = open_database(path, backup_dir=tmp_path / "backups")
+    assert schema_version(db) == len(MIGRATIONS)
+    totals = events.lot_totals(db, ["l1"])["l1"]
+    assert (totals.in_mg, totals.out_mg) == (10_000, 2_520)
+    db.close()
+
+
 def test_document_files_are_content_addressed_and_swept(tmp_path: Path) -> None:
     files = DocumentFiles(tmp_path / "documents")
     src = tmp_path / "a.pdf"
