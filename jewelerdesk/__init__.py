@@ -5,4 +5,15 @@ APP_NAME = "JewelerDesk"
 
 #: The command-line subcommands; anything else (or nothing) opens the app. Here, so that
 #: opening the app does not import the command line.
-COMMANDS = ("demo", "items", "attach", "gaps", "custody", "lists")
+COMMANDS = (
+    "demo",
+    "items",
+    "attach",
+    "gaps",
+    "custody",
+    "lists",
+    "sell",
+    "certificate",
+    "verify",
+    "keys",
+)

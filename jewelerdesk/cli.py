@@ -102,6 +102,43 @@ def build_parser() -> argparse.ArgumentParser:
     li = lsub.add_parser("import", help="install a newer sanctions or CAHRA list (JSON)")
     li.add_argument("file", metavar="FILE")
     lsub.add_parser("show", help="the lists in force")
+
+    s = sub.add_parser("sell", help="sell one or more pieces (records a retail-selling event)")
+    s.add_argument("skus", metavar="SKU", nargs="+")
+    s.add_argument("--price", metavar="AMOUNT", help="price of each piece (default: its tag price)")
+    s.add_argument("--tax", metavar="AMOUNT", default="0", help="tax of each piece")
+    s.add_argument("--customer", metavar="NAME", default="", help="printed only if given")
+    s.add_argument("--payment", metavar="METHOD", default="card")
+    s.add_argument("--invoice", metavar="NO", default="", help="default: the next number")
+    s.add_argument("--date", metavar="YYYY-MM-DD", default="")
+    s.add_argument("--return", dest="return_reason", metavar="REASON", help="take the piece back")
+    s.add_argument("--json", action="store_true")
+
+    ce = sub.add_parser("certificate", help="issue, reprint, reissue or void a certificate")
+    ce.add_argument("sku", metavar="SKU", nargs="?", help="a piece's stock number")
+    ce.add_argument("--out", metavar="FILE", help="where to save the PDF")
+    what = ce.add_mutually_exclusive_group()
+    what.add_argument("--reprint", metavar="NUMBER", help="the archived PDF, byte for byte")
+    what.add_argument("--reissue", metavar="NUMBER", help="issue a corrected version")
+    what.add_argument("--void", metavar="NUMBER", help="void a certificate")
+    what.add_argument("--preview", action="store_true", help="draw it without issuing")
+    ce.add_argument("--reason", metavar="TEXT", default="", help="why (reissue, void)")
+    ce.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("verify", help="check a certificate PDF (or QR text) offline")
+    v.add_argument("file", metavar="FILE.pdf", nargs="?")
+    v.add_argument("--public-key", metavar="FILE", help="the shop's public key (PEM)")
+    v.add_argument("--qr", metavar="TEXT", help="verify the text of a certificate's QR code")
+    v.add_argument("--json", action="store_true")
+
+    k = sub.add_parser("keys", help="the shop's signing keys")
+    ksub = k.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    ke = ksub.add_parser("export", help="save the public key, for customers and regulators")
+    ke.add_argument("file", metavar="FILE")
+    kb = ksub.add_parser(
+        "backup", help="copy both key pairs, encrypted with $JEWELERDESK_KEY_PASSPHRASE"
+    )
+    kb.add_argument("folder", metavar="DIR")
     return p
 
 
@@ -131,6 +168,10 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         "gaps": cmd_gaps,
         "custody": cmd_custody,
         "lists": cmd_lists,
+        "sell": cmd_sell,
+        "certificate": cmd_certificate,
+        "verify": cmd_verify,
+        "keys": cmd_keys,
     }
     assert set(handlers) == set(COMMANDS)
     handler = handlers.get(args.command)
@@ -441,4 +482,162 @@ def cmd_lists(args: argparse.Namespace, paths: DataPaths) -> int:
         lists = custody.installed_lists(shop)
     for info in (lists.sanctions, lists.cahra, lists.flags_info):
         print(f"{info.name}: version {info.version} ({info.date})")
+    return EXIT_OK
+
+
+def cmd_sell(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import sales
+
+    with _open(paths) as shop:
+        if args.return_reason is not None:
+            for sku in args.skus:
+                sales.return_sale(shop, sku, args.return_reason)
+                print(f"{sku} is back in stock.")
+            return EXIT_OK
+        ident = shop.identity()
+        currency = ident.currency if ident else "USD"
+        prices = (
+            {sku: units.money_to_minor(args.price, currency) for sku in args.skus}
+            if args.price
+            else None
+        )
+        tax = {sku: units.money_to_minor(args.tax, currency) for sku in args.skus}
+        sale = sales.sell(
+            shop,
+            sales.SaleRequest(
+                args.skus,
+                prices,
+                tax,
+                payment_method=args.payment,
+                customer_name=args.customer,
+                invoice_no=args.invoice,
+                day=args.date,
+            ),
+        )
+    if args.json:
+        _emit(
+            {
+                "invoice_no": sale.invoice_no,
+                "sold_at": sale.sold_at,
+                "currency": sale.currency,
+                "total_minor": sale.total_minor,
+                "lines": [asdict(li) for li in sale.lines],
+                "event_id": sale.event_id,
+            }
+        )
+    else:
+        print(f"Sold {', '.join(args.skus)} on invoice {sale.invoice_no}.")
+    return EXIT_OK
+
+
+def _write_pdf(data: bytes, out: str | None, default: str) -> Path:
+    path = Path(out or default)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise JewelerDeskError(
+            f"The PDF could not be saved: {exc.strerror or exc}", where=str(path)
+        ) from exc
+    return path
+
+
+def _cert_json(c: Any, path: Path | None) -> dict[str, Any]:
+    return {
+        "number": c.number,
+        "version": c.version,
+        "issued_at": c.issued_at,
+        "status": c.status,
+        "payload_sha256": c.payload_sha256,
+        "pdf_sha256": c.pdf_sha256,
+        "key_fingerprint": c.key_fingerprint,
+        "file": str(path) if path else None,
+    }
+
+
+def cmd_certificate(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import certificates
+
+    with _open(paths) as shop:
+        path: Path | None = None
+        if args.void:
+            c = certificates.void(shop, args.void, args.reason)
+            if not args.json:
+                print(f"{c.number} version {c.version} is void.")
+        elif args.reprint:
+            c = certificates.get_certificate(shop, args.reprint)
+            path = _write_pdf(
+                certificates.reprint(shop, args.reprint), args.out, f"{c.number}-v{c.version}.pdf"
+            )
+        elif args.reissue:
+            issued = certificates.reissue(shop, args.reissue, args.reason)
+            c = issued.certificate
+            path = _write_pdf(issued.pdf, args.out, f"{c.number}-v{c.version}.pdf")
+        else:
+            if not args.sku:
+                raise JewelerDeskError("Name the piece: certificate SKU.")
+            if args.preview:
+                path = _write_pdf(
+                    certificates.preview_certificate(shop, args.sku),
+                    args.out,
+                    f"{args.sku}-preview.pdf",
+                )
+                print(f"Preview saved to {path} (not issued, not signed).")
+                return EXIT_OK
+            issued = certificates.issue_certificate(shop, args.sku)
+            c = issued.certificate
+            path = _write_pdf(issued.pdf, args.out, f"{c.number}-v{c.version}.pdf")
+    if args.json:
+        _emit(_cert_json(c, path))
+    elif path is not None:
+        print(f"Certificate {c.number} version {c.version} saved to {path}.")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import certificates
+
+    key = Path(args.public_key) if args.public_key else None
+    shop = Shop.open(paths, sweep=False) if paths.database.exists() else None
+    try:
+        if args.qr:
+            result = certificates.verify_qr(args.qr, key, shop)
+        elif args.file:
+            result = certificates.verify_file(Path(args.file), key, shop)
+        else:
+            raise JewelerDeskError("Name a certificate PDF, or give --qr TEXT.")
+    finally:
+        if shop is not None:
+            shop.close()
+    if args.json:
+        _emit(
+            {
+                "status": result.status,
+                "valid": result.ok,
+                "number": result.number,
+                "version": result.version,
+                "sku": result.sku,
+                "key_fingerprint": result.fingerprint,
+                "problems": result.problems,
+                "notes": result.notes,
+            }
+        )
+    else:
+        print(result.summary())
+    return EXIT_OK if result.ok else EXIT_PROBLEM
+
+
+def cmd_keys(args: argparse.Namespace, paths: DataPaths) -> int:
+    import os
+
+    from .services import certificates
+
+    with _open(paths) as shop:
+        keys = certificates.shop_keys(shop)
+        if args.keys_command == "export":
+            keys.export_public(Path(args.file))
+            print(f"Public key saved to {args.file} (fingerprint {keys.fingerprint}).")
+            return EXIT_OK
+        passphrase = os.environ.get("JEWELERDESK_KEY_PASSPHRASE", "")
+        written = keys.backup(Path(args.folder), passphrase)
+        print(f"Saved {len(written)} key files to {args.folder}; keep the passphrase apart.")
     return EXIT_OK

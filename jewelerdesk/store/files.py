@@ -64,6 +64,23 @@ class DocumentFiles:
                 f"The document could not be stored: {exc.strerror or exc}", where=str(source)
             ) from exc
 
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store ``data`` (an issued certificate, say) the same way as a copied file."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        staged = self.tmp / f"{uuid.uuid4().hex}.bytes.part"
+        try:
+            with open(staged, "wb") as fh:
+                fh.write(data)
+            return self.put(staged)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+                raise StorageError(
+                    "The disk is full, so the file was not stored. Free some space and try again."
+                ) from exc
+            raise StorageError(f"The file could not be stored: {exc.strerror or exc}") from exc
+        finally:
+            staged.unlink(missing_ok=True)
+
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()
 

@@ -484,6 +484,12 @@ def documents_for_subjects(
     return out
 
 
+def set_item_status(db: sqlite_utils.Database, item_id: str, status: str) -> None:
+    db.execute(
+        "UPDATE item SET status = ?, updated_at = ? WHERE id = ?", [status, now_iso(), item_id]
+    )
+
+
 def find_item_id_by_sku(db: sqlite_utils.Database, sku: str) -> str | None:
     row = db.execute("SELECT id FROM item WHERE sku = ? COLLATE NOCASE", [sku.strip()]).fetchone()
     return row[0] if row else None
@@ -993,7 +999,15 @@ def set_stone_warranty(db: sqlite_utils.Database, stone_id: str, warranty: str) 
 
 
 def all_document_hashes(db: sqlite_utils.Database) -> set[str]:
-    return {r[0] for r in db.execute("SELECT sha256 FROM document")}
+    """Every blob the store must keep: attached documents, logos and issued certificates."""
+    found = {
+        r[0]
+        for r in db.execute("SELECT sha256 FROM document UNION SELECT pdf_sha256 FROM certificate")
+    }
+    shop = get_shop(db)
+    if shop is not None and shop.logo_sha256:
+        found.add(shop.logo_sha256)
+    return found
 
 
 # --------------------------------------------------------------------------- bulk (demo)

@@ -395,4 +395,82 @@ def v3_lot_totals(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals]
+V4 = """
+-- A sale of one or more pieces. Rows are never changed: a return is its own row below.
+CREATE TABLE sale (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    invoice_no TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    sold_at TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    payment_method TEXT NOT NULL DEFAULT '',
+    customer_name TEXT NOT NULL DEFAULT '',
+    customer_contact TEXT NOT NULL DEFAULT '',
+    event_id TEXT REFERENCES custody_event(id),
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE sale_line (
+    sale_id TEXT NOT NULL REFERENCES sale(id),
+    item_id TEXT NOT NULL REFERENCES item(id),
+    price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+    tax_minor INTEGER NOT NULL DEFAULT 0 CHECK (tax_minor >= 0),
+    PRIMARY KEY (sale_id, item_id)
+);
+CREATE INDEX sale_line_item ON sale_line(item_id);
+CREATE TABLE sale_return (
+    n INTEGER PRIMARY KEY,
+    sale_id TEXT NOT NULL REFERENCES sale(id),
+    item_id TEXT NOT NULL REFERENCES item(id),
+    returned_at TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    event_id TEXT REFERENCES custody_event(id),
+    UNIQUE (sale_id, item_id)
+);
+
+-- Issued certificates: the canonical payload, its hash and signature, and the archived PDF
+-- (content-addressed in the document store). Never changed; superseding and voiding are rows
+-- of certificate_status.
+CREATE TABLE certificate (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    number TEXT NOT NULL COLLATE NOCASE,
+    version INTEGER NOT NULL CHECK (version >= 1),
+    item_id TEXT NOT NULL REFERENCES item(id),
+    sale_id TEXT REFERENCES sale(id),
+    issued_at TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    payload_sha256 TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    key_fingerprint TEXT NOT NULL,
+    pdf_sha256 TEXT NOT NULL,
+    pdf_size INTEGER NOT NULL,
+    UNIQUE (number, version)
+);
+CREATE INDEX certificate_item ON certificate(item_id, version);
+CREATE TABLE certificate_status (
+    n INTEGER PRIMARY KEY,
+    certificate_id TEXT NOT NULL REFERENCES certificate(id),
+    status TEXT NOT NULL CHECK (status IN ('superseded', 'voided')),
+    by_certificate_id TEXT REFERENCES certificate(id),
+    reason TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX certificate_status_cert ON certificate_status(certificate_id);
+"""
+
+_APPEND_ONLY_V4 = ("sale", "sale_line", "sale_return", "certificate", "certificate_status")
+
+
+def v4_sales(db: sqlite_utils.Database) -> None:
+    """Sales, returns and issued certificates, all append-only."""
+    for statement in _split(V4):
+        db.execute(statement)
+    for table in _APPEND_ONLY_V4:
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table}"
+                f" BEGIN SELECT RAISE(ABORT, '{table.replace('_', ' ')} rows are append-only'); END"
+            )
+
+
+MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals, v4_sales]

@@ -181,3 +181,33 @@ def test_attach_reports_detected_statements_and_numbers(tmp_path: Path) -> None:
     found = json.loads(r.stdout)["detected"]
     assert [s["id"] for s in found["statements"]] == ["WDC_SOW_2002"]
     assert {"kind": "GIA", "number": "2141438170"} in found["numbers"]
+
+
+def test_sell_certificate_and_verify_on_the_command_line(tmp_path: Path) -> None:
+    d = tmp_path / "shop"
+    assert run("--data-dir", str(d), "demo").returncode == 0
+    r = run("--data-dir", str(d), "sell", "E-0005", "--price", "1250.00", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["total_minor"] == 125_000
+    pdf = tmp_path / "cert.pdf"
+    r = run("--data-dir", str(d), "certificate", "E-0005", "--out", str(pdf), "--json")
+    assert r.returncode == 0, r.stderr
+    number = json.loads(r.stdout)["number"]
+    key = tmp_path / "shop.pub"
+    assert run("--data-dir", str(d), "keys", "export", str(key)).returncode == 0
+    # Offline, with only the file and the public key: no shop data folder at all.
+    r = run("--data-dir", str(tmp_path / "elsewhere"), "verify", str(pdf), "--public-key", str(key))
+    assert r.returncode == 0 and r.stdout.startswith("Valid"), (r.stdout, r.stderr)
+    r = run("--data-dir", str(tmp_path / "elsewhere"), "verify", str(pdf))
+    assert r.returncode == 1 and "unknown key" in r.stdout
+    bad = tmp_path / "bad.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    bad.write_bytes(bytes(data))
+    r = run("--data-dir", str(d), "verify", str(bad), "--json")
+    assert r.returncode == 1 and json.loads(r.stdout)["status"] == "tampered"
+    r = run("--data-dir", str(d), "certificate", "--void", number)
+    assert "reason" in one_line_error(r).lower()
+    notpdf = tmp_path / "note.pdf"
+    notpdf.write_text("hello")
+    assert "not a PDF" in one_line_error(run("verify", str(notpdf), "--public-key", str(key)))

@@ -1,0 +1,167 @@
+"""Names printed on a disclosure certificate, worded as the US FTC Jewelry Guides (16 CFR
+Part 23) and Green Guides (16 CFR 260) require. Pure functions, table-tested.
+
+* A laboratory-grown or imitation stone's name is *immediately preceded* by its qualifier
+  ("laboratory-grown diamond", "laboratory-created sapphire", "imitation emerald"); "faux" is not
+  an adequate qualifier and is never used (§23.25(a)–(c)).
+* A stone filled with lead glass is not called by the gem's name (§23.25(d)).
+* A treatment that is not permanent, or needs special care, is disclosed with that care
+  (§23.24, §23.23 for pearls).
+* Metal fineness *immediately precedes* the metal: "14K gold", "925 silver", "950 platinum";
+  unqualified "gold" is reserved for 24K (§23.3–23.7), and this module always prints the karat.
+* "Recycled" qualifies only the parts whose lot is recycled and declared so (Green Guides
+  §260.13), never the whole piece unless every part qualifies.
+* The shop never makes claims such as "conflict-free" or "ethical" (FTC deception standard,
+  §23.1); a supplier's warranty is quoted as the supplier's statement.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import (
+    METAL_LABELS,
+    ClaimClass,
+    Metal,
+    MetalComponent,
+    MetalLot,
+    OriginType,
+    Stone,
+    StoneType,
+)
+
+#: Standard karat finenesses (parts per thousand). An alloy is named by the highest karat
+#: whose standard fineness it reaches within a 3 ppt marking tolerance (the US National Gold
+#: and Silver Marking Act allows 3 ppt for karat gold without solder): 583 ppt is 14K,
+#: 580 ppt is not.
+KARATS = ((24, 999), (22, 916), (20, 833), (18, 750), (14, 583), (12, 500), (10, 417), (9, 375))
+KARAT_TOLERANCE_PPT = 3
+
+FORBIDDEN_CLAIMS = (
+    "conflict-free",
+    "conflict free",
+    "ethically sourced",
+    "ethical",
+    "eco-friendly",
+    "sustainable",
+    "faux",
+)
+
+
+def karat(fineness_ppt: int) -> int | None:
+    for k, ppt in KARATS:
+        if fineness_ppt >= ppt - KARAT_TOLERANCE_PPT:
+            return k
+    return None
+
+
+def metal_name(metal: Metal, fineness_ppt: int) -> str:
+    """The metal with its fineness immediately before it."""
+    word = METAL_LABELS[metal]
+    if metal == Metal.GOLD:
+        k = karat(fineness_ppt)
+        # Below 9K the law does not allow the word gold for the alloy without its fineness.
+        return f"{k}K gold" if k else f"{fineness_ppt} gold alloy"
+    if metal == Metal.SILVER:
+        # "Silver"/"sterling" need 925 ppt; 900 is "coin silver"; lower needs its fineness.
+        return f"{fineness_ppt} silver"
+    if metal in (Metal.PLATINUM, Metal.PALLADIUM):
+        # Unqualified platinum needs 950 ppt; 850–949 carries its fineness; 500–849 only with
+        # full disclosure of the alloy, so it is named an alloy.
+        if fineness_ppt >= 850:
+            return f"{fineness_ppt} {word}"
+        return f"{fineness_ppt} {word} alloy"
+    return f"{fineness_ppt} {word}"
+
+
+def _lead_glass(stone: Stone) -> bool:
+    return any(re.search(r"lead[- ]?glass|glass[- ]fill", t, re.I) for t in stone.treatments)
+
+
+def _base_name(stone: Stone) -> str:
+    if stone.stone_type == StoneType.DIAMOND:
+        return "diamond"
+    if stone.stone_type == StoneType.PEARL:
+        return "pearl"
+    name = (stone.variety or stone.species).strip().lower()
+    return name or ("gemstone" if stone.stone_type == StoneType.COLOURED_GEM else "stone")
+
+
+def stone_name(stone: Stone) -> str:
+    """The stone's name with its qualifier immediately before it."""
+    if _lead_glass(stone) and stone.stone_type == StoneType.COLOURED_GEM:
+        return "lead-glass-filled composite stone"
+    base = _base_name(stone)
+    if stone.origin_type == OriginType.LAB_GROWN:
+        word = "laboratory-grown" if stone.stone_type == StoneType.DIAMOND else "laboratory-created"
+        return f"{word} {base}"
+    if stone.origin_type == OriginType.IMITATION:
+        return f"imitation {base}"
+    if stone.origin_type == OriginType.CULTURED_PEARL:
+        return "cultured pearl"
+    if stone.origin_type == OriginType.NATURAL_PEARL:
+        return "natural pearl"
+    return base
+
+
+def carats(mct: int) -> str:
+    return f"{mct / 1000:.3f} ct" if mct % 10 else f"{mct / 1000:.2f} ct"
+
+
+def stone_quantity(stone: Stone) -> str:
+    """'1 stone, 0.50 ct' / '3 stones, 0.30 ct total' / '3 stones, 0.10 ct each'."""
+    noun = "stone" if stone.count == 1 else "stones"
+    weight = carats(stone.weight_mct)
+    if stone.count > 1:
+        weight += " total" if stone.weight_is_total else " each"
+    return f"{stone.count} {noun}, {weight}"
+
+
+def treatment_disclosure(stone: Stone) -> str:
+    if not stone.treatments:
+        return ""
+    text = f"Treated: {', '.join(t.strip() for t in stone.treatments if t.strip())}."
+    if not stone.treatment_permanent:
+        text += " This treatment may not be permanent."
+    care = stone.special_care.strip()
+    if care:
+        text += f" Special care: {care}" + ("" if care.endswith(".") else ".")
+    return text
+
+
+def recycled_qualifies(lot: MetalLot, declared: bool) -> bool:
+    """Only a lot recycled by class *and* backed by a recycled declaration may be called so."""
+    return lot.claim_class == ClaimClass.RECYCLED and declared
+
+
+def metal_part_name(component: MetalComponent, lot: MetalLot, declared: bool) -> str:
+    name = metal_name(lot.metal, component.fineness_ppt or lot.fineness_ppt)
+    return f"recycled {name}" if recycled_qualifies(lot, declared) else name
+
+
+def piece_metal_summary(parts: list[tuple[MetalComponent, MetalLot, bool]]) -> str:
+    """One line for the piece: each distinct metal; "recycled" only where every part of that
+    metal qualifies."""
+    names: dict[str, bool] = {}
+    for comp, lot, declared in parts:
+        n = metal_name(lot.metal, comp.fineness_ppt or lot.fineness_ppt)
+        names[n] = names.get(n, True) and recycled_qualifies(lot, declared)
+    words = [f"recycled {n}" if rec else n for n, rec in names.items()]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def own_claim_problems(text: str) -> list[str]:
+    """Which forbidden claims ``text`` makes (hyphen and space variants alike)."""
+    folded = re.sub(r"[\s\-]+", " ", text.lower())
+    found = []
+    for claim in FORBIDDEN_CLAIMS:
+        if re.search(rf"\b{re.escape(claim.replace('-', ' '))}\b", folded):
+            found.append(claim)
+    return found
+
+
+def supplier_statement(party_name: str, document: str, text: str) -> str:
+    """A warranty quoted as the supplier's own words: the shop quotes, it does not claim."""
+    return f"{party_name} states in {document}: “{text.strip()}”"

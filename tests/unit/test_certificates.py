@@ -1,0 +1,186 @@
+"""Sales, certificates and offline verification against a real shop, real PDFs and real keys."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from pypdf import PdfReader, PdfWriter
+
+from jewelerdesk.certificates import payload as pl
+from jewelerdesk.certificates.keys import load_or_create
+from jewelerdesk.certificates.verify import TAMPERED, UNKNOWN_KEY, VALID, verify_pdf, verify_qr_text
+from jewelerdesk.domain.custody import Hop
+from jewelerdesk.domain.model import ItemStatus
+from jewelerdesk.errors import Conflict, ValidationError
+from jewelerdesk.services import certificates, sales
+from jewelerdesk.store import events, records
+
+
+def _text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _item(shop, sku):
+    return records.get_item(shop.db, records.find_item_id_by_sku(shop.db, sku))
+
+
+def test_sale_records_a_retail_selling_event_and_a_return_reverses_it(demo_shop) -> None:
+    sale = sales.sell(demo_shop, sales.SaleRequest(["R-0001"], {"R-0001": 123_456}, {"R-0001": 99}))
+    item = _item(demo_shop, "R-0001")
+    assert item.status == ItemStatus.SOLD
+    sold = [e for e in events.events_about(demo_shop.db, [item.id]) if e.hop == Hop.SOLD]
+    assert len(sold) == 1 and sold[0].info.biz_step == "retail_selling"
+    assert sold[0].biz_transactions == [("inv", sale.invoice_no)]
+    assert sale.total_minor == 123_555
+    with pytest.raises(Conflict):
+        sales.sell(demo_shop, sales.SaleRequest(["R-0001"]))
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        demo_shop.db.execute("UPDATE sale_line SET price_minor = 1")
+    sales.return_sale(demo_shop, "R-0001", "Wrong size")
+    assert _item(demo_shop, "R-0001").status == ItemStatus.RETURNED
+    back = [e for e in events.events_about(demo_shop.db, [item.id]) if e.hop == Hop.RETURNED]
+    assert len(back) == 1 and back[0].note == "Wrong size"
+    assert sales.sale_of(demo_shop, item.id) is None
+    again = sales.sell(demo_shop, sales.SaleRequest(["R-0001"], customer_name="Ana"))
+    assert again.invoice_no != sale.invoice_no
+
+
+def test_sale_validation(demo_shop) -> None:
+    with pytest.raises(ValidationError) as e:
+        sales.sell(demo_shop, sales.SaleRequest(["R-0001"], payment_method="barter"))
+    assert "payment_method" in e.value.errors
+    sales.sell(demo_shop, sales.SaleRequest(["R-0001"], invoice_no="INV-1"))
+    with pytest.raises(ValidationError) as e:
+        sales.sell(demo_shop, sales.SaleRequest(["R-0002"], invoice_no="inv-1"))
+    assert "invoice_no" in e.value.errors
+    assert _item(demo_shop, "R-0002").status == ItemStatus.IN_STOCK
+
+
+@pytest.fixture
+def issued(demo_shop):
+    sales.sell(
+        demo_shop, sales.SaleRequest(["R-0001"], customer_name="Ρόδος Société Anonyme, Zürich")
+    )
+    return certificates.issue_certificate(demo_shop, "R-0001")
+
+
+def test_certificate_prints_every_required_field(demo_shop, issued) -> None:
+    text = _text(issued.pdf)
+    c = issued.certificate
+    payload = json.loads(c.payload)
+    ident = demo_shop.identity()
+    for needle in (
+        ident.name,
+        "Disclosure certificate",
+        c.number,
+        "version 1",
+        "R-0001",
+        "Ρόδος Société Anonyme, Zürich",
+        "Chain of custody",
+        "What is not documented",
+        "Screening",
+        payload["screening_lists"][0]["version"],
+        c.key_fingerprint[:9],
+        "Page 1 of",
+    ):
+        assert needle in text, needle
+    for stone in payload["stones"]:
+        assert stone["name"] in text
+    for metal in payload["metals"]:
+        assert metal["name"] in text
+    assert "conflict free" not in text.lower().replace("-", " ") or "states" in text
+
+
+def test_verify_accepts_the_untouched_file_and_catches_tampering(demo_shop, issued) -> None:
+    keys = certificates.shop_keys(demo_shop)
+    assert verify_pdf(issued.pdf, [keys.public]).status == VALID
+
+    flipped = bytearray(issued.pdf)
+    flipped[len(flipped) // 3] ^= 0x01
+    v = verify_pdf(bytes(flipped), [keys.public])
+    assert v.status == TAMPERED and not v.ok
+
+    # A changed carat weight in the embedded record, rewritten into a new PDF.
+    record = json.loads(issued.certificate.payload)
+    record["stones"][0]["weight_mct"] += 20
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(issued.pdf)))
+    writer._root_object.pop("/Names", None)
+    writer.add_attachment(pl.ATTACHMENT_NAME, pl.canonical_bytes(record))
+    writer.add_attachment("certificate-qr.txt", issued.qr_text.encode())
+    out = io.BytesIO()
+    writer.write(out)
+    v = verify_pdf(out.getvalue(), [keys.public])
+    assert v.status == TAMPERED
+    assert any("no longer matches its signed hash" in p for p in v.problems)
+
+    other = load_or_create(demo_shop.paths.root / "other-keys", "Someone Else", "US")
+    assert verify_pdf(issued.pdf, [other.public]).status == UNKNOWN_KEY
+
+
+def test_qr_from_another_certificate_is_rejected(demo_shop, issued) -> None:
+    keys = certificates.shop_keys(demo_shop)
+    second = certificates.issue_certificate(demo_shop, "R-0002")
+    assert verify_qr_text(issued.qr_text, [keys.public], issued.certificate.payload.encode()).ok
+    v = verify_qr_text(second.qr_text, [keys.public], issued.certificate.payload.encode())
+    assert not v.ok and any("belongs to certificate" in p for p in v.problems)
+    forged = issued.qr_text[:-4] + ("AAAA" if not issued.qr_text.endswith("AAAA") else "BBBB")
+    assert not verify_qr_text(forged, [keys.public]).ok
+
+
+def test_reprint_reissue_and_void_keep_history(demo_shop, issued) -> None:
+    c = issued.certificate
+    assert certificates.reprint(demo_shop, c.number) == issued.pdf
+    with pytest.raises(Conflict):
+        certificates.issue_certificate(demo_shop, "R-0001")
+    v2 = certificates.reissue(demo_shop, c.number, "Customer name spelled wrong")
+    assert v2.certificate.version == 2
+    assert json.loads(v2.certificate.payload)["supersedes"]["version"] == 1
+    old = certificates.get_certificate(demo_shop, c.number, 1)
+    assert old.status == "superseded"
+    assert certificates.reprint(demo_shop, c.number, 1) == issued.pdf
+    with pytest.raises(ValidationError):
+        certificates.void(demo_shop, c.number, " ")
+    voided = certificates.void(demo_shop, c.number, "Sale cancelled")
+    assert voided.status == "voided" and voided.version == 2
+    for sql in ("UPDATE certificate SET version = 9", "DELETE FROM certificate_status"):
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            demo_shop.db.execute(sql)
+    history = certificates.certificates_of(demo_shop, "R-0001")
+    assert [(h.version, h.status) for h in history] == [(1, "superseded"), (2, "voided")]
+
+
+def test_a_piece_with_gaps_says_so_plainly(demo_shop) -> None:
+    issued = certificates.issue_certificate(demo_shop, "R-0002")
+    payload = json.loads(issued.certificate.payload)
+    assert payload["gaps"], "the demo's R-0002 has a broken chain"
+    text = " ".join(_text(issued.pdf).split())
+    for g in payload["gaps"]:
+        assert " ".join(g["title"].split()) in text
+
+
+def test_shop_never_prints_its_own_conflict_free_claim(demo_shop) -> None:
+    from jewelerdesk.services import inventory
+
+    item = _item(demo_shop, "E-0003")
+    item.description = "Conflict-free diamond ring"
+    inventory.save_item(demo_shop, item)
+    with pytest.raises(ValidationError, match="cannot print"):
+        certificates.issue_certificate(demo_shop, "E-0003")
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.integers(), st.text(max_size=12), st.booleans(), st.none()),
+        max_size=8,
+    )
+)
+def test_canonical_payload_is_deterministic(d) -> None:
+    reordered = dict(reversed(list(d.items())))
+    assert pl.canonical_bytes(d) == pl.canonical_bytes(reordered)
+    assert json.loads(pl.canonical_bytes(d)) == d
