@@ -638,6 +638,11 @@ def cmd_keys(args: argparse.Namespace, paths: DataPaths) -> int:
             print(f"Public key saved to {args.file} (fingerprint {keys.fingerprint}).")
             return EXIT_OK
         passphrase = os.environ.get("JEWELERDESK_KEY_PASSPHRASE", "")
+        if len(passphrase) < 8:
+            raise JewelerDeskError(
+                "Set JEWELERDESK_KEY_PASSPHRASE to a passphrase of at least 8 characters; "
+                "the private keys in the backup are encrypted with it."
+            )
         written = keys.backup(Path(args.folder), passphrase)
         print(f"Saved {len(written)} key files to {args.folder}; keep the passphrase apart.")
     return EXIT_OK

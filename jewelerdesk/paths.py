@@ -26,6 +26,11 @@ class DataPaths:
         return self.root / "backups"
 
     @property
+    def keys(self) -> Path:
+        """The shop's signing keys (private keys readable by the owner only)."""
+        return self.root / "keys"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 

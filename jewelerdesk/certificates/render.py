@@ -33,6 +33,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from ..domain.units import format_money
+from .payload import parse_qr
+
 SANS, BOLD, ITALIC, MONO = "JD-Sans", "JD-Sans-Bold", "JD-Sans-Oblique", "JD-Mono"
 INK = colors.HexColor("#1d2430")
 MUTED = colors.HexColor("#5b6472")
@@ -110,16 +113,8 @@ def _e(text: object) -> str:
     return escape(str(text))
 
 
-def carats(mct: int) -> str:
-    return f"{mct / 1000:.3f} ct" if mct % 10 else f"{mct / 1000:.2f} ct"
-
-
 def grams(mg: int) -> str:
     return f"{mg / 1000:.2f} g"
-
-
-def money(minor: int, currency: str) -> str:
-    return f"{minor // 100:,}.{minor % 100:02d} {currency}"
 
 
 def _confidence(key: str) -> str:
@@ -251,9 +246,9 @@ def render(
     if sale:
         facts.append(
             f"<b>Sold</b> {_e(sale['date'])}, invoice {_e(sale['invoice_no'])}, "
-            f"{_e(money(sale['price_minor'], sale['currency']))}"
+            f"{_e(format_money(sale['price_minor'], sale['currency']))}"
             + (
-                f" + tax {_e(money(sale['tax_minor'], sale['currency']))}"
+                f" + tax {_e(format_money(sale['tax_minor'], sale['currency']))}"
                 if sale["tax_minor"]
                 else ""
             )
@@ -458,6 +453,4 @@ def render(
 
 def payload_hash_for_print(qr_text: str) -> str:
     """The record hash in hex, from the QR text (one source for both)."""
-    from .payload import parse_qr
-
     return parse_qr(qr_text).sha256

@@ -28,6 +28,7 @@ from .custody import (
     piece_mass_finding,
     screening_findings,
 )
+from .ftc import FORBIDDEN_RE
 from .model import (
     REFINED_METALS,
     ClaimClass,
@@ -129,7 +130,6 @@ _TREATMENT_WORDS = re.compile(
     r"heat[- ]treated|heated|dyed|oiled|resin|coated|glass[- ]filled|diffusion)\b",
     re.I,
 )
-_FORBIDDEN = re.compile(r"\b(conflict[- ]free|eco[- ]friendly|faux)\b", re.I)
 _QUALIFIERS = re.compile(
     r"(laboratory[- ]grown|lab[- ]grown|laboratory[- ]created|lab[- ]created|synthetic|imitation|"
     r"simulated|simulant|man[- ]made|cultured)\s+(\w+\s+)?$",
@@ -377,7 +377,7 @@ def wording_gaps(item: Item, lots: dict[str, MetalLot]) -> list[Gap]:
     text = item.description
     label = f"Piece {item.sku}"
     fix = (Action("field", "Reword the description", field_name="description"),)
-    for m in _FORBIDDEN.finditer(text):
+    for m in FORBIDDEN_RE.finditer(text):
         gaps.append(
             Gap(
                 "G14",

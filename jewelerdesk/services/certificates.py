@@ -12,17 +12,24 @@ import base64
 import hashlib
 import io
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from ..certificates import payload as pl
-from ..certificates.keys import ShopKeys, load_or_create, load_public_key
+from ..certificates.keys import ED25519_PRIVATE, ShopKeys, load_or_create, load_public_key
+from ..certificates.pdf import pdf_cert_sha256
+from ..certificates.verify import Verification, verify_pdf, verify_qr_text
 from ..domain import ftc
 from ..domain.custody import Hop
 from ..domain.model import (
     CLAIM_CLASS_LABELS,
+    DOC_TYPE_LABELS,
     DocType,
     Document,
     Item,
@@ -43,16 +50,12 @@ from .shop import Shop
 log = logging.getLogger(__name__)
 
 
-def keys_folder(shop: Shop) -> Path:
-    return shop.paths.root / "keys"
-
-
 def shop_keys(shop: Shop) -> ShopKeys:
     """The shop's signing keys, made on first use."""
     ident = shop.identity()
     if ident is None:
         raise ValidationError({"shop": "Set up the shop's name and address first."})
-    return load_or_create(keys_folder(shop), ident.name, ident.country)
+    return load_or_create(shop.paths.keys, ident.name, ident.country)
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,6 @@ def _origin_confidence(chain: custody.ComponentChain, country: str) -> str:
 
 
 def _doc_label(d: Document) -> str:
-    from ..domain.model import DOC_TYPE_LABELS
-
     label = DOC_TYPE_LABELS[d.doc_type]
     return f"{label} {d.number}".strip() if d.number else label
 
@@ -127,10 +128,6 @@ def build_payload(
 ) -> dict[str, Any]:
     ident = shop.identity()
     assert ident is not None
-    from cryptography.hazmat.primitives import serialization
-
-    from ..certificates.pdf import pdf_cert_sha256
-
     chains = custody.piece_custody(shop, item.sku)
     by_id = {c.id: c for c in chains.components}
     gaps = custody.gaps_for_item_id(shop, item.id)
@@ -387,12 +384,19 @@ def _issue(
         pdf_sha256=pdf_sha,
         pdf_size=size,
     )
-    with shop.db.atomic():
-        store.insert_certificate(shop.db, cert)
-        if supersedes is not None:
-            store.insert_status(
-                shop.db, supersedes.id, "superseded", f"replaced by version {version}", cert.id
-            )
+    try:
+        with shop.db.atomic():
+            store.insert_certificate(shop.db, cert)
+            if supersedes is not None:
+                store.insert_status(
+                    shop.db, supersedes.id, "superseded", f"replaced by version {version}", cert.id
+                )
+    except sqlite3.IntegrityError as exc:
+        # Another window or command issued this number a moment ago; the PDF just written is
+        # an orphan the sweeper removes.
+        raise Conflict(
+            f"Certificate {number} version {version} was issued elsewhere just now. Try again."
+        ) from exc
     return Issued(cert, pdf, qr.text())
 
 
@@ -477,41 +481,40 @@ def certificates_of(shop: Shop, sku: str) -> list[IssuedCertificate]:
 # ----------------------------------------------------------------------------- verifying
 
 
-def verify_file(path: Path, public_key: Path | None = None, shop: Shop | None = None) -> Any:
+def _trusted_keys(public_key: Path | None, shop: Shop | None) -> list[Ed25519PublicKey]:
+    """The key given, else the shop's own key if this shop has one (none is made here)."""
+    if public_key is not None:
+        try:
+            return [load_public_key(public_key.read_bytes())]
+        except OSError as exc:
+            raise BadDocument(
+                f"The key file cannot be read: {exc.strerror or exc}", where=str(public_key)
+            ) from exc
+    if shop is not None and (shop.paths.keys / ED25519_PRIVATE).is_file():
+        return [shop_keys(shop).public]
+    return []
+
+
+def verify_file(
+    path: Path, public_key: Path | None = None, shop: Shop | None = None
+) -> Verification:
     """Verify a certificate PDF against the given public key (else the shop's own key, if a
     shop is at hand); with the shop's records, also say if it was superseded or voided."""
-    from ..certificates.verify import verify_pdf
-
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise BadDocument(
             f"The file cannot be read: {exc.strerror or exc}", where=str(path)
         ) from exc
-    trusted = []
-    if public_key is not None:
-        try:
-            trusted.append(load_public_key(public_key.read_bytes()))
-        except OSError as exc:
-            raise BadDocument(
-                f"The key file cannot be read: {exc.strerror or exc}", where=str(public_key)
-            ) from exc
-    elif shop is not None and (keys_folder(shop) / "shop-ed25519.key").is_file():
-        trusted.append(shop_keys(shop).public)
+    trusted = _trusted_keys(public_key, shop)
     result = verify_pdf(data, trusted)
     if shop is not None and result.number:
         _add_history(shop, result)
     return result
 
 
-def verify_qr(text: str, public_key: Path | None = None, shop: Shop | None = None) -> Any:
-    from ..certificates.verify import verify_qr_text
-
-    trusted = []
-    if public_key is not None:
-        trusted.append(load_public_key(public_key.read_bytes()))
-    elif shop is not None and (keys_folder(shop) / "shop-ed25519.key").is_file():
-        trusted.append(shop_keys(shop).public)
+def verify_qr(text: str, public_key: Path | None = None, shop: Shop | None = None) -> Verification:
+    trusted = _trusted_keys(public_key, shop)
     record = pl.parse_qr(text)
     archived = None
     if shop is not None:
@@ -523,7 +526,7 @@ def verify_qr(text: str, public_key: Path | None = None, shop: Shop | None = Non
     return result
 
 
-def _add_history(shop: Shop, result: Any) -> None:
+def _add_history(shop: Shop, result: Verification) -> None:
     c = store.find_certificate(shop.db, result.number, result.version)
     if c is None:
         return

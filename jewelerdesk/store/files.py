@@ -12,7 +12,9 @@ import hashlib
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from ..errors import StorageError
 
@@ -32,16 +34,38 @@ class DocumentFiles:
 
     def put(self, source: Path) -> tuple[str, int]:
         """Store a copy of ``source``; returns (sha256, size). Idempotent for identical bytes."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        part = self.tmp / f"{uuid.uuid4().hex}.part"
-        digest = hashlib.sha256()
-        size = 0
-        try:
-            with open(source, "rb") as src, open(part, "wb") as dst:
+
+        def copy(dst: BinaryIO, digest: Any) -> int:
+            size = 0
+            with open(source, "rb") as src:
                 while chunk := src.read(CHUNK):
                     digest.update(chunk)
                     dst.write(chunk)
                     size += len(chunk)
+            return size
+
+        return self._store(copy, "document", str(source))
+
+    def put_bytes(self, data: bytes) -> tuple[str, int]:
+        """Store ``data`` (an issued certificate, say) the same way as a copied file."""
+
+        def write(dst: BinaryIO, digest: Any) -> int:
+            digest.update(data)
+            dst.write(data)
+            return len(data)
+
+        return self._store(write, "file", None)
+
+    def _store(
+        self, fill: Callable[[BinaryIO, Any], int], what: str, where: str | None
+    ) -> tuple[str, int]:
+        """Write to a ``.part`` file while hashing, fsync, rename into place, fsync the folder."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        part = self.tmp / f"{uuid.uuid4().hex}.part"
+        digest = hashlib.sha256()
+        try:
+            with open(part, "wb") as dst:
+                size = fill(dst, digest)
                 dst.flush()
                 os.fsync(dst.fileno())
             sha = digest.hexdigest()
@@ -57,29 +81,12 @@ class DocumentFiles:
             part.unlink(missing_ok=True)
             if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
                 raise StorageError(
-                    "The disk is full, so the document was not stored. Free some space and try again.",
-                    where=str(source),
+                    f"The disk is full, so the {what} was not stored. Free some space and try again.",
+                    where=where,
                 ) from exc
             raise StorageError(
-                f"The document could not be stored: {exc.strerror or exc}", where=str(source)
+                f"The {what} could not be stored: {exc.strerror or exc}", where=where
             ) from exc
-
-    def put_bytes(self, data: bytes) -> tuple[str, int]:
-        """Store ``data`` (an issued certificate, say) the same way as a copied file."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        staged = self.tmp / f"{uuid.uuid4().hex}.bytes.part"
-        try:
-            with open(staged, "wb") as fh:
-                fh.write(data)
-            return self.put(staged)
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-                raise StorageError(
-                    "The disk is full, so the file was not stored. Free some space and try again."
-                ) from exc
-            raise StorageError(f"The file could not be stored: {exc.strerror or exc}") from exc
-        finally:
-            staged.unlink(missing_ok=True)
 
     def read(self, sha256: str) -> bytes:
         return self.path_for(sha256).read_bytes()

@@ -208,6 +208,20 @@ def test_sell_certificate_and_verify_on_the_command_line(tmp_path: Path) -> None
     assert r.returncode == 1 and json.loads(r.stdout)["status"] == "tampered"
     r = run("--data-dir", str(d), "certificate", "--void", number)
     assert "reason" in one_line_error(r).lower()
+    backup = tmp_path / "key-backup"
+    r = run("--data-dir", str(d), "keys", "backup", str(backup))
+    assert "JEWELERDESK_KEY_PASSPHRASE" in one_line_error(r)
+    r = run(
+        "--data-dir",
+        str(d),
+        "keys",
+        "backup",
+        str(backup),
+        env_extra={"JEWELERDESK_KEY_PASSPHRASE": "counter-top-safe"},
+    )
+    assert r.returncode == 0, r.stderr
+    private = backup / "shop-ed25519.key"
+    assert b"ENCRYPTED" in private.read_bytes() and private.stat().st_mode & 0o777 == 0o600
     notpdf = tmp_path / "note.pdf"
     notpdf.write_text("hello")
     assert "not a PDF" in one_line_error(run("verify", str(notpdf), "--public-key", str(key)))

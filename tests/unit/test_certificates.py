@@ -14,6 +14,7 @@ from pypdf import PdfReader, PdfWriter
 from jewelerdesk.certificates import payload as pl
 from jewelerdesk.certificates.keys import load_or_create
 from jewelerdesk.certificates.verify import TAMPERED, UNKNOWN_KEY, VALID, verify_pdf, verify_qr_text
+from jewelerdesk.domain import ftc
 from jewelerdesk.domain.custody import Hop
 from jewelerdesk.domain.model import ItemStatus
 from jewelerdesk.errors import Conflict, ValidationError
@@ -93,7 +94,9 @@ def test_certificate_prints_every_required_field(demo_shop, issued) -> None:
         assert stone["name"] in text
     for metal in payload["metals"]:
         assert metal["name"] in text
-    assert "conflict free" not in text.lower().replace("-", " ") or "states" in text
+    # The shop makes no claim of its own; only quoted supplier statements may use such words.
+    own_words = text.split("Supplier statements")[0]
+    assert ftc.own_claim_problems(own_words) == []
 
 
 def test_verify_accepts_the_untouched_file_and_catches_tampering(demo_shop, issued) -> None:
