@@ -531,9 +531,11 @@ def cmd_sell(args: argparse.Namespace, paths: DataPaths) -> int:
 
 
 def _write_pdf(data: bytes, out: str | None, default: str) -> Path:
+    from .store.files import write_atomic
+
     path = Path(out or default)
     try:
-        path.write_bytes(data)
+        write_atomic(path, data)
     except OSError as exc:
         raise JewelerDeskError(
             f"The PDF could not be saved: {exc.strerror or exc}", where=str(path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.x509.oid import NameOID
 
 from ..errors import BadDocument, StorageError, ValidationError
+from ..store.files import write_atomic
 
 ED25519_PRIVATE = "shop-ed25519.key"
 ED25519_PUBLIC = "shop-ed25519.pub"
@@ -34,16 +34,7 @@ RSA_CERT = "shop-pdf-signing.crt"
 
 
 def _write(path: Path, data: bytes, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(part, mode)
-    os.replace(part, path)
+    write_atomic(path, data, mode)
 
 
 def fingerprint(public: Ed25519PublicKey) -> str:

@@ -356,6 +356,7 @@ def _issue(
     number: str,
     version: int,
     supersedes: IssuedCertificate | None,
+    reason: str = "",
 ) -> Issued:
     from ..certificates.pdf import finish
 
@@ -388,9 +389,8 @@ def _issue(
         with shop.db.atomic():
             store.insert_certificate(shop.db, cert)
             if supersedes is not None:
-                store.insert_status(
-                    shop.db, supersedes.id, "superseded", f"replaced by version {version}", cert.id
-                )
+                why = f"replaced by version {version}" + (f": {reason}" if reason else "")
+                store.insert_status(shop.db, supersedes.id, "superseded", why, cert.id)
     except sqlite3.IntegrityError as exc:
         # Another window or command issued this number a moment ago; the PDF just written is
         # an orphan the sweeper removes.
@@ -461,7 +461,7 @@ def reissue(shop: Shop, number: str, reason: str) -> Issued:
     if item is None:
         raise NotFound("The piece of that certificate no longer exists.")
     _check_wording(item)
-    return _issue(shop, item, old.number, old.version + 1, old)
+    return _issue(shop, item, old.number, old.version + 1, old, reason.strip())
 
 
 def void(shop: Shop, number: str, reason: str) -> IssuedCertificate:

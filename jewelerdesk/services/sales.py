@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.custody import Confidence, CustodyEvent, EventSubject, Hop
-from ..domain.model import ItemStatus
+from ..domain.model import Item, ItemStatus
 from ..domain.sales import PAYMENT_METHODS, Sale, SaleLine
 from ..errors import Conflict, NotFound, ValidationError
 from ..store import backfill, events, records
@@ -53,15 +53,7 @@ def sell(shop: Shop, req: SaleRequest) -> Sale:
     invoice = req.invoice_no.strip()
     if invoice and store.invoice_taken(shop.db, invoice):
         errors["invoice_no"] = f"Invoice {invoice} is already used by another sale."
-    items = []
-    for sku in dict.fromkeys(s.strip() for s in req.skus):
-        item_id = records.find_item_id_by_sku(shop.db, sku)
-        item = records.get_item(shop.db, item_id) if item_id else None
-        if item is None:
-            raise NotFound(f"No piece has the stock number '{sku}'.")
-        if item.status not in SELLABLE:
-            raise Conflict(f"{sku} cannot be sold: it is {item.status.value.replace('_', ' ')}.")
-        items.append(item)
+    items = sellable(shop, req.skus)
     lines = []
     for item in items:
         price = (req.prices_minor or {}).get(item.sku, item.price_minor)
@@ -138,3 +130,24 @@ def return_sale(shop: Shop, sku: str, reason: str) -> None:
 
 def sale_of(shop: Shop, item_id: str) -> Sale | None:
     return store.open_sale_for_item(shop.db, item_id)
+
+
+def next_invoice_no(shop: Shop) -> str:
+    """The invoice number a sale gets when none is typed."""
+    ident = shop.identity()
+    prefix = ident.certificate_prefix if ident else "JD"
+    return store.next_invoice_no(shop.db, prefix + "S")
+
+
+def sellable(shop: Shop, skus: list[str]) -> list[Item]:
+    """The pieces named, each checked that it can be sold now (the sale dialog's list)."""
+    out = []
+    for sku in dict.fromkeys(s.strip() for s in skus):
+        item_id = records.find_item_id_by_sku(shop.db, sku)
+        item = records.get_item(shop.db, item_id) if item_id else None
+        if item is None:
+            raise NotFound(f"No piece has the stock number '{sku}'.")
+        if item.status not in SELLABLE:
+            raise Conflict(f"{sku} cannot be sold: it is {item.status.value.replace('_', ' ')}.")
+        out.append(item)
+    return out

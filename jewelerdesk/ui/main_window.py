@@ -158,9 +158,14 @@ class MainWindow(QMainWindow):
             actions=[
                 ("new", "New piece…", self.new_piece),
                 ("edit", "Open…", lambda: self._open_selected(self.pieces)),
+                ("sell", "Sell…", self.sell_selected),
+                ("certificate", "Certificate…", self.certificate_for_selected),
             ],
+            multi_select=True,
         )
         page.open_requested.connect(lambda row: self.edit_piece(row.id))
+        page.buttons["sell"].setToolTip("Sell the selected pieces (Ctrl-click to choose several)")
+        page.buttons["certificate"].setToolTip("Preview, issue, print or verify-ready PDF")
         return page
 
     # --- completeness badges -----------------------------------------------------------
@@ -325,7 +330,16 @@ class MainWindow(QMainWindow):
         self.act_new_party = act("New party", "party.svg", self.new_party)
         self.act_settings = act("Shop settings", "settings.svg", self.open_settings, "Ctrl+,")
         self.act_find = act("Find", "search.svg", self.focus_search, QKeySequence.StandardKey.Find)
+        self.act_sell = act("Sell", "sell.svg", self.sell_selected, "Ctrl+Shift+S")
+        self.act_certificate = act(
+            "Certificate", "certificate.svg", self.certificate_for_selected, "Ctrl+P"
+        )
+        self.act_verify = act("Verify", "verify.svg", self.verify_certificate)
+        self.act_return = act("Take back a sold piece…", "", self.return_selected)
         for a in (self.act_new_piece, self.act_new_stone, self.act_new_lot, self.act_new_party):
+            tb.addAction(a)
+        tb.addSeparator()
+        for a in (self.act_sell, self.act_certificate, self.act_verify):
             tb.addAction(a)
         tb.addSeparator()
         tb.addAction(self.act_settings)
@@ -350,6 +364,19 @@ class MainWindow(QMainWindow):
             rec.addAction(a)
         rec.addSeparator()
         rec.addAction(self.act_find)
+        sales_menu = menu.addMenu("&Sales")
+        for a in (self.act_sell, self.act_return):
+            sales_menu.addAction(a)
+        sales_menu.addSeparator()
+        sales_menu.addAction(self.act_certificate)
+        sales_menu.addAction(self.act_verify)
+        sales_menu.addSeparator()
+        export_key = QAction("Export the shop's public key…", self)
+        export_key.triggered.connect(self.export_public_key)
+        sales_menu.addAction(export_key)
+        backup_keys = QAction("Back up the signing keys…", self)
+        backup_keys.triggered.connect(self.backup_keys)
+        sales_menu.addAction(backup_keys)
         help_menu = menu.addMenu("&Help")
         about = QAction(f"About {APP_NAME}", self)
         about.triggered.connect(self.about)
@@ -487,6 +514,157 @@ class MainWindow(QMainWindow):
         from jewelerdesk.ui.dialogs.party import PartyDialog
 
         self._run_dialog(PartyDialog(self.shop, party_id, self), self.parties, "saved_party_id")
+
+    # ------------------------------------------------------------------ sales
+    def _selected_pieces(self) -> list[Any]:
+        self.tabs.setCurrentWidget(self.pieces)
+        rows = self.pieces.selected_rows()
+        if not rows:
+            self.statusBar().showMessage("Select a piece in the table first.", 4000)
+        return rows
+
+    def sell_selected(self) -> None:
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import sales
+        from jewelerdesk.ui.dialogs.sale import SaleDialog
+
+        rows = self._selected_pieces()
+        if not rows:
+            return
+        try:
+            items = sales.sellable(self.shop, [r.sku for r in rows])
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Sell")
+            return
+        dialog = SaleDialog(self.shop, items, self)
+        if not dialog.exec() or dialog.sale is None:
+            return
+        self.pieces.reload(select_id=items[0].id)
+        self.statusBar().showMessage(
+            f"Sold on invoice {dialog.sale.invoice_no}: {', '.join(i.sku for i in items)}.", 8000
+        )
+        if dialog.certificate_after.isChecked():
+            for item in items:
+                self.open_certificate(item.sku)
+
+    def return_selected(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import sales
+
+        rows = self._selected_pieces()
+        if len(rows) != 1:
+            if rows:
+                self.statusBar().showMessage("Take back one piece at a time.", 4000)
+            return
+        sku = rows[0].sku
+        reason, ok = QInputDialog.getText(
+            self, f"Take back {sku}", f"Why did {sku} come back? (kept with the return record)"
+        )
+        if not ok:
+            return
+        try:
+            sales.return_sale(self.shop, sku, reason)
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Take back a piece")
+            return
+        self.pieces.reload(select_id=rows[0].id)
+        self.statusBar().showMessage(
+            f"{sku} is back in stock. Its certificate stays on record; void it if it no "
+            "longer applies.",
+            8000,
+        )
+
+    def certificate_for_selected(self) -> None:
+        rows = self._selected_pieces()
+        for row in rows[:5]:
+            self.open_certificate(row.sku)
+
+    def open_certificate(self, sku: str) -> None:
+        from jewelerdesk.ui.dialogs.certificate import CertificateDialog
+
+        dialog = CertificateDialog(self.shop, sku, self)
+        dialog.exec()
+
+    def verify_certificate(self) -> None:
+        from jewelerdesk.ui.dialogs.verify import VerifyDialog
+
+        VerifyDialog(self.shop, self).exec()
+
+    def export_public_key(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import certificates
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the shop's public key", "shop-public-key.pem", "Public key (*.pem)"
+        )
+        if not path:
+            return
+        try:
+            keys = certificates.shop_keys(self.shop)
+            keys.export_public(Path(path))
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Export the public key")
+            return
+        except OSError as exc:
+            messages.show_error(
+                self, JewelerDeskError(f"The key could not be saved: {exc.strerror or exc}")
+            )
+            return
+        QMessageBox.information(
+            self,
+            "Public key exported",
+            f"Saved to {path}.\n\nFingerprint (printed on every certificate):\n{keys.fingerprint}"
+            "\n\nGive this file to anyone who wants to verify the shop's certificates.",
+        )
+
+    def backup_keys(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
+
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import certificates
+
+        folder = QFileDialog.getExistingDirectory(self, "Back up the signing keys to…")
+        if not folder:
+            return
+        first, ok = QInputDialog.getText(
+            self,
+            "Passphrase for the key backup",
+            "The private keys in the backup are encrypted with this passphrase (8 characters "
+            "or more). Without it the backup cannot be used — keep it apart from the backup.",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return
+        again, ok = QInputDialog.getText(
+            self,
+            "Passphrase for the key backup",
+            "Type the passphrase again.",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return
+        if first != again:
+            messages.show_error(
+                self, JewelerDeskError("The two passphrases differ. Nothing was written.")
+            )
+            return
+        try:
+            written = certificates.shop_keys(self.shop).backup(Path(folder), first)
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Back up the keys")
+            return
+        except OSError as exc:
+            messages.show_error(
+                self, JewelerDeskError(f"The backup could not be written: {exc.strerror or exc}")
+            )
+            return
+        QMessageBox.information(
+            self, "Keys backed up", f"{len(written)} files written to {folder}."
+        )
 
     def open_settings(self) -> None:
         from jewelerdesk.ui.dialogs.settings import SettingsDialog

@@ -53,6 +53,7 @@ class TablePage(QWidget):
         search_hint: str = "Search",
         actions: Sequence[tuple[str, str, Callable[[], None]]] = (),
         parent: QWidget | None = None,
+        multi_select: bool = False,
     ):
         super().__init__(parent)
         self.noun = noun
@@ -90,7 +91,11 @@ class TablePage(QWidget):
         self.view.setModel(self.model)
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(
+            QAbstractItemView.SelectionMode.ExtendedSelection
+            if multi_select
+            else QAbstractItemView.SelectionMode.SingleSelection
+        )
         self.view.setAlternatingRowColors(True)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
@@ -159,6 +164,15 @@ class TablePage(QWidget):
     def selected(self) -> Any:
         index = self.view.currentIndex()
         return self.model.row_object(index.row()) if index.isValid() else None
+
+    def selected_rows(self) -> list[Any]:
+        """Every selected row (Ctrl/Shift-click), in table order; else the current one."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        found = [o for o in (self.model.row_object(r) for r in rows) if o is not None]
+        if found:
+            return found
+        one = self.selected()
+        return [one] if one is not None else []
 
     def status_text(self) -> str:
         shown = self.model.total()
