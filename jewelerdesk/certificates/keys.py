@@ -153,8 +153,39 @@ def _make_cert(key: rsa.RSAPrivateKey, shop_name: str, country: str) -> x509.Cer
     )
 
 
+#: Keys already read, by folder, with the files' (mtime, size) they were read from. Loading an
+#: RSA key checks it (about 40 ms); a counter should not pay that for every certificate.
+_loaded: dict[Path, tuple[tuple[tuple[int, int], ...], ShopKeys]] = {}
+
+
+def _stamp(*paths: Path) -> tuple[tuple[int, int], ...]:
+    out = []
+    for p in paths:
+        st = p.stat()
+        out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 def load_or_create(folder: Path, shop_name: str, country: str) -> ShopKeys:
-    """The shop's keys from ``folder``, made on first use."""
+    """The shop's keys from ``folder``, made on first use (and kept while the files don't
+    change)."""
+    ed_path, rsa_path, cert_path = folder / ED25519_PRIVATE, folder / RSA_PRIVATE, folder / RSA_CERT
+    try:
+        stamp = _stamp(ed_path, rsa_path, cert_path)
+    except OSError:
+        stamp = ()
+    known = _loaded.get(folder)
+    if stamp and known is not None and known[0] == stamp:
+        return known[1]
+    keys = _load_or_create(folder, shop_name, country)
+    try:
+        _loaded[folder] = (_stamp(ed_path, rsa_path, cert_path), keys)
+    except OSError:
+        _loaded.pop(folder, None)
+    return keys
+
+
+def _load_or_create(folder: Path, shop_name: str, country: str) -> ShopKeys:
     ed_path, rsa_path, cert_path = folder / ED25519_PRIVATE, folder / RSA_PRIVATE, folder / RSA_CERT
     try:
         if ed_path.is_file():

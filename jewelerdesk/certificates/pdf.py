@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import BadDocument
 from .keys import ShopKeys
@@ -28,15 +29,72 @@ def pdf_cert_sha256(keys: ShopKeys) -> str:
     return hashlib.sha256(keys.rsa_cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def finish(pdf: bytes, record: bytes, qr_text: str, keys: ShopKeys, shop_name: str) -> bytes:
-    """Embed ``record`` (and the QR text) in ``pdf`` and sign the result."""
+_signers: dict[str, tuple[Any, int]] = {}
+
+
+def warm_up() -> None:
+    """Import pyHanko's signing machinery (most of a fresh process's first certificate)."""
+    import pyhanko.pdf_utils.embed  # noqa: F401
+    import pyhanko.pdf_utils.incremental_writer  # noqa: F401
+    import pyhanko.sign.signers  # noqa: F401
+
+
+def _signer(keys: ShopKeys) -> tuple[Any, int]:
+    """A pyHanko signer for the shop's RSA key, made once per key, and the room to reserve for
+    its signature.
+
+    pyHanko's ``SimpleSigner`` re-reads (and re-checks) the private key for every signature, and
+    without a reserved size it signs twice (once to measure): ~130 ms per certificate. This
+    signer holds the key object; the room is the certificate plus the signature and attributes,
+    with a margin, in hex digits as pyHanko counts them.
+    """
     from asn1crypto import keys as akeys
     from asn1crypto import x509 as ax509
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = keys.rsa_cert.public_bytes(serialization.Encoding.DER)
+    tag = hashlib.sha256(der).hexdigest()
+    known = _signers.get(tag)
+    if known is not None:
+        return known
+    rsa_key = keys.rsa_key
+
+    class _ShopSigner(signers.SimpleSigner):
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                algo = mechanism.signature_algo
+            except ValueError:
+                algo = mechanism["algorithm"].native
+            if algo != "rsassa_pkcs1v15":
+                return bytes(super().sign_raw(data, digest_algorithm))
+            return rsa_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+    cert = ax509.Certificate.load(der)
+    key = akeys.PrivateKeyInfo.load(
+        rsa_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    signer = _ShopSigner(
+        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([cert])
+    )
+    reserve = 2 * (2 * len(der) + rsa_key.key_size // 8 + 2048)
+    _signers[tag] = (signer, reserve)
+    return signer, reserve
+
+
+def finish(pdf: bytes, record: bytes, qr_text: str, keys: ShopKeys, shop_name: str) -> bytes:
+    """Embed ``record`` (and the QR text) in ``pdf`` and sign the result."""
     from pyhanko.pdf_utils import embed, generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     w = IncrementalPdfFileWriter(io.BytesIO(pdf))
     for name, data, mime, what in (
@@ -56,17 +114,7 @@ def finish(pdf: bytes, record: bytes, qr_text: str, keys: ShopKeys, shop_name: s
                 af_relationship=generic.NameObject("/Source"),
             ),
         )
-    cert = ax509.Certificate.load(keys.rsa_cert.public_bytes(serialization.Encoding.DER))
-    key = akeys.PrivateKeyInfo.load(
-        keys.rsa_key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    signer = signers.SimpleSigner(
-        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([cert])
-    )
+    signer, reserve = _signer(keys)
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,
         reason="Disclosure certificate issued",
@@ -74,7 +122,7 @@ def finish(pdf: bytes, record: bytes, qr_text: str, keys: ShopKeys, shop_name: s
         subfilter=fields.SigSeedSubFilter.PADES,
     )
     out = io.BytesIO()
-    signers.sign_pdf(w, meta, signer=signer, output=out)
+    signers.sign_pdf(w, meta, signer=signer, output=out, bytes_reserved=reserve)
     return out.getvalue()
 
 

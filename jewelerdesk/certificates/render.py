@@ -13,8 +13,6 @@ from importlib import resources
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
@@ -24,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    Flowable,
     Image,
     KeepTogether,
     Paragraph,
@@ -70,6 +69,14 @@ def register_fonts() -> None:
         with resources.as_file(folder / file) as path:
             pdfmetrics.registerFont(TTFont(name, str(path)))
     pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
+
+
+def warm_up() -> None:
+    """Build the styles and load the QR encoder before the first certificate needs them."""
+    from reportlab.graphics.barcode import qrencoder  # noqa: F401
+
+    register_fonts()
+    _styles()
 
 
 @cache
@@ -144,12 +151,49 @@ def _table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Tab
     return t
 
 
-def _qr(text: str, size: float) -> Drawing:
-    # The widget is given its size up front: measuring it first builds the code twice.
-    widget = QrCodeWidget(text, barLevel="M", barWidth=size, barHeight=size, barBorder=2)
-    d = Drawing(size, size)
-    d.add(widget)
-    return d
+class _QrCode(Flowable):
+    """The QR code as one filled path: a rectangle per run of dark modules in a row.
+
+    ReportLab's QR widget builds a shape object per run and walks them through the graphics
+    renderer, which takes longer than encoding the code itself; the drawn result is the same.
+    """
+
+    def __init__(self, text: str, size: float, border: int = 2):
+        super().__init__()
+        self.text, self.size, self.border = text, size, border
+        self.width = self.height = size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return self.size, self.size
+
+    def draw(self) -> None:
+        from reportlab.graphics.barcode import qrencoder
+
+        qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+        qr.addData(self.text)
+        qr.make()
+        n = qr.getModuleCount()
+        box = self.size / (n + 2 * self.border)
+        path = self.canv.beginPath()
+        for r, row in enumerate(qr.modules):
+            y = self.size - (r + self.border + 1) * box
+            c = 0
+            while c < n:
+                if row[c]:
+                    start = c
+                    while c < n and row[c]:
+                        c += 1
+                    path.rect((start + self.border) * box, y, (c - start) * box, box)
+                else:
+                    c += 1
+        self.canv.saveState()
+        self.canv.setFillColor(colors.black)
+        self.canv.drawPath(path, stroke=0, fill=1)
+        self.canv.restoreState()
+
+
+def _qr(text: str, size: float) -> Flowable:
+    return _QrCode(text, size)
 
 
 class _NumberedCanvas(Canvas):

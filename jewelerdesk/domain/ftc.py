@@ -128,10 +128,43 @@ def stone_quantity(stone: Stone) -> str:
     return f"{stone.count} {noun}, {weight}"
 
 
+#: The trade's one-letter treatment codes (AGTA Gemstone Enhancement codes, as suppliers print
+#: them on memos and invoices) in words a customer reads. A code not listed is printed as typed.
+TREATMENT_CODES = {
+    "N": "",  # not enhanced: nothing to disclose
+    "E": "an enhancement the supplier did not name",
+    "B": "bleaching",
+    "C": "coating",
+    "D": "dyeing",
+    "F": "filling",
+    "H": "heating",
+    "HP": "heating under pressure",
+    "I": "impregnation",
+    "L": "lasering",
+    "O": "oiling or resin infusion",
+    "R": "irradiation",
+    "U": "diffusion",
+    "W": "waxing",
+}
+
+
+def treatment_words(treatments: list[str]) -> list[str]:
+    """Each treatment as words: codes spelled out, free text kept, "N" (none) dropped."""
+    out: list[str] = []
+    for t in treatments:
+        t = t.strip()
+        word = TREATMENT_CODES.get(t.upper(), t) if t else ""
+        if word and word not in out:
+            out.append(word)
+    return out
+
+
 def treatment_disclosure(stone: Stone) -> str:
-    if not stone.treatments:
+    words = treatment_words(stone.treatments)
+    if not words:
         return ""
-    text = f"Treated: {', '.join(t.strip() for t in stone.treatments if t.strip())}."
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    text = f"Treated: {listed}."
     if not stone.treatment_permanent:
         text += " This treatment may not be permanent."
     care = stone.special_care.strip()

@@ -400,6 +400,18 @@ def _issue(
     return Issued(cert, pdf, qr.text())
 
 
+def warm_up(shop: Shop) -> None:
+    """Load what issuing needs (ReportLab, the fonts, pyHanko, the shop's keys) ahead of the
+    first certificate. A fresh process spends about a second on these imports; the GUI calls
+    this in the background while the sale is being typed, so the counter never waits for it."""
+    from ..certificates import pdf, render
+
+    render.warm_up()
+    pdf.warm_up()
+    if shop.identity() is not None:
+        shop_keys(shop)
+
+
 def issue_certificate(shop: Shop, sku: str) -> Issued:
     """Issue version 1 of a piece's certificate (for its sale, if it was sold)."""
     item = _item(shop, sku)

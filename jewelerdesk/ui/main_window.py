@@ -335,6 +335,8 @@ class MainWindow(QMainWindow):
             "Certificate", "certificate.svg", self.certificate_for_selected, "Ctrl+P"
         )
         self.act_verify = act("Verify", "verify.svg", self.verify_certificate)
+        self.act_verify.setText("Verify a certificate…")
+        self.act_verify.setIconText("Verify")
         self.act_return = act("Take back a sold piece…", "", self.return_selected)
         for a in (self.act_new_piece, self.act_new_stone, self.act_new_lot, self.act_new_party):
             tb.addAction(a)
@@ -378,6 +380,8 @@ class MainWindow(QMainWindow):
         backup_keys.triggered.connect(self.backup_keys)
         sales_menu.addAction(backup_keys)
         help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.act_verify)  # certificates point here: Help → Verify…
+        help_menu.addSeparator()
         about = QAction(f"About {APP_NAME}", self)
         about.triggered.connect(self.about)
         help_menu.addAction(about)

@@ -83,7 +83,7 @@ def test_sell_from_the_table_then_preview_issue_print_and_save(
         dialog.lines.item(0, 2).setText("7,500.00")
         dialog.lines.item(0, 3).setText("450")
         assert "7,950.00" in dialog.total.text()
-        dialog.customer.setText("Ana Sousa")
+        dialog.customer.setText("Walk-in customer")
         seen["invoice"] = dialog.invoice.text()
         dialog.accept()
         return dialog.result()
@@ -114,14 +114,14 @@ def test_sell_from_the_table_then_preview_issue_print_and_save(
     assert piece.status == ItemStatus.SOLD
     sale = sales.sale_of(demo_shop, piece.id)
     assert sale is not None and sale.invoice_no == seen["invoice"]
-    assert sale.customer_name == "Ana Sousa"
+    assert sale.customer_name == "Walk-in customer"
     assert (sale.lines[0].price_minor, sale.lines[0].tax_minor) == (750000, 45000)
     assert "Sold on invoice" in window.statusBar().currentMessage()
     saved = seen["saved"]
     assert isinstance(saved, Path)
     result = certificates.verify_file(saved, shop=demo_shop)
     assert result.ok and result.number == seen["number"] and result.sku == "R-0001"
-    assert result.payload is not None and result.payload["sale"]["customer"] == "Ana Sousa"
+    assert result.payload is not None and result.payload["sale"]["customer"] == "Walk-in customer"
 
 
 def test_sell_several_pieces_on_one_invoice(monkeypatch, window: MainWindow, demo_shop: Shop):

@@ -187,3 +187,29 @@ def test_canonical_payload_is_deterministic(d) -> None:
     reordered = dict(reversed(list(d.items())))
     assert pl.canonical_bytes(d) == pl.canonical_bytes(reordered)
     assert json.loads(pl.canonical_bytes(d)) == d
+
+
+def test_the_printed_qr_code_scans_back_to_the_signed_record(demo_shop, issued, tmp_path) -> None:
+    """Drawn at print resolution and read by a real barcode reader (zbar)."""
+    import shutil
+    import subprocess
+
+    from PIL import Image
+
+    from jewelerdesk.certificates.raster import render_pages
+
+    zbar = shutil.which("zbarimg")
+    if zbar is None:
+        pytest.skip("zbarimg is not installed (CI installs zbar-tools)")
+    last = len(PdfReader(io.BytesIO(issued.pdf)).pages) - 1
+    page = render_pages(issued.pdf, dpi=150, first=last, last=last)[0]
+    png = tmp_path / "page.png"
+    Image.frombytes("RGB", (page.width, page.height), page.rgb).save(png)
+    out = subprocess.run(
+        [zbar, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.stdout.strip().splitlines() == [issued.qr_text]
+    assert verify_qr_text(out.stdout.strip(), [certificates.shop_keys(demo_shop).public]).ok

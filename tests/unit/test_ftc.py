@@ -92,6 +92,24 @@ def test_treatments_disclosed_with_care() -> None:
 
 
 @pytest.mark.parametrize(
+    ("codes", "expected"),
+    [
+        (["H"], "Treated: heating."),
+        (["h", " HP "], "Treated: heating and heating under pressure."),
+        (["F", "L", "H"], "Treated: filling, lasering and heating."),
+        (["N"], ""),  # not enhanced: nothing to disclose
+        (["H", "H"], "Treated: heating."),
+        (["glass filled"], "Treated: glass filled."),  # free text kept as typed
+        (["Q"], "Treated: Q."),  # an unknown code is not guessed at
+    ],
+)
+def test_treatment_codes_are_spelled_out(codes: list[str], expected: str) -> None:
+    s = Stone(StoneType.COLOURED_GEM, OriginType.NATURAL, 980, variety="sapphire")
+    s.treatments = codes
+    assert ftc.treatment_disclosure(s) == expected
+
+
+@pytest.mark.parametrize(
     ("metal", "ppt", "expected"),
     [
         (Metal.GOLD, 999, "24K gold"),

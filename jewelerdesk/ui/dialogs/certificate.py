@@ -167,7 +167,13 @@ class CertificateDialog(QDialog):
             "Once issued it is signed and archived and can no longer be changed."
         )
         sku = self.sku
-        self._load(lambda shop: _render(certificates.preview_certificate(shop, sku)))
+
+        def preview(shop: Shop) -> tuple[bytes, list[Any]]:
+            shown = _render(certificates.preview_certificate(shop, sku))
+            certificates.warm_up(shop)  # so that "Issue" does not wait for pyHanko's imports
+            return shown
+
+        self._load(preview)
 
     def _show_version(self, c: IssuedCertificate) -> None:
         self.shown = c

@@ -23,8 +23,9 @@ from jewelerdesk.domain import units
 from jewelerdesk.domain.model import Item
 from jewelerdesk.domain.sales import PAYMENT_METHODS, Sale
 from jewelerdesk.errors import ValidationError
-from jewelerdesk.services import sales
+from jewelerdesk.services import certificates, sales
 from jewelerdesk.services.shop import Shop
+from jewelerdesk.ui import tasks
 from jewelerdesk.ui.dialogs.common import RecordDialog, combo, form, line, money_text
 
 PRICE_COL, TAX_COL = 2, 3
@@ -115,6 +116,8 @@ class SaleDialog(RecordDialog):
         }
         self.buttons.button(self.buttons.StandardButton.Ok).setText("Record sale")
         self._update_total()
+        # While the sale is typed, load what the certificate needs (about a second, once).
+        tasks.run_task(shop, certificates.warm_up, lambda _r: None, lambda _e, _tb: None)
         self.resize(max(620, self.sizeHint().width()), self.sizeHint().height())
 
     # ------------------------------------------------------------------ amounts
