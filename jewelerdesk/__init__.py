@@ -16,4 +16,5 @@ COMMANDS = (
     "certificate",
     "verify",
     "keys",
+    "export",
 )

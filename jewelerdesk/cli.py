@@ -139,6 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", help="copy both key pairs, encrypted with $JEWELERDESK_KEY_PASSPHRASE"
     )
     kb.add_argument("folder", metavar="DIR")
+
+    ex = sub.add_parser("export", help="files for the accountant or a regulator")
+    exsub = ex.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    ea = exsub.add_parser(
+        "accountant", help="sales and purchase journals, valuation, metal ledger, memo register"
+    )
+    ea.add_argument("--out", metavar="DIR", required=True, help="folder to write into")
+    ea.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="default: 1 January")
+    ea.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="default: today")
+    ea.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    ea.add_argument("--json", action="store_true")
     return p
 
 
@@ -172,6 +183,7 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         "certificate": cmd_certificate,
         "verify": cmd_verify,
         "keys": cmd_keys,
+        "export": cmd_export,
     }
     assert set(handlers) == set(COMMANDS)
     handler = handlers.get(args.command)
@@ -647,4 +659,31 @@ def cmd_keys(args: argparse.Namespace, paths: DataPaths) -> int:
             )
         written = keys.backup(Path(args.folder), passphrase)
         print(f"Saved {len(written)} key files to {args.folder}; keep the passphrase apart.")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, paths: DataPaths) -> int:
+    from datetime import date
+
+    from .services import exports
+
+    today = date.today()
+    start = args.start or f"{today.year}-01-01"
+    end = args.end or today.isoformat()
+    with _open(paths) as shop:
+        result = exports.export_accountant(shop, Path(args.out), start, end, args.format)
+    if args.json:
+        _emit(
+            {
+                "files": [str(p) for p in result.files],
+                "rows": result.rows,
+                "from": start,
+                "to": end,
+            }
+        )
+    else:
+        for p in result.files:
+            print(p)
+        counts = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in result.rows.items())
+        print(f"Exported {start} to {end}: {counts} rows.")
     return EXIT_OK

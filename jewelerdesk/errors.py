@@ -54,3 +54,7 @@ class StorageError(JewelerDeskError):
 
 class DatabaseTooNew(StorageError):
     """The database was written by a newer JewelerDesk."""
+
+
+class Cancelled(JewelerDeskError):
+    """The user stopped a long job; whatever it had started is undone."""

@@ -351,6 +351,10 @@ class MainWindow(QMainWindow):
         file_menu = menu.addMenu("&File")
         file_menu.addAction(self.act_settings)
         file_menu.addSeparator()
+        self.act_export = QAction("Export for the accountant…", self)
+        self.act_export.triggered.connect(self.export_accountant)
+        file_menu.addAction(self.act_export)
+        file_menu.addSeparator()
         import_list = QAction("Import a newer risk list…", self)
         import_list.triggered.connect(self.import_risk_list)
         file_menu.addAction(import_list)
@@ -669,6 +673,11 @@ class MainWindow(QMainWindow):
         QMessageBox.information(
             self, "Keys backed up", f"{len(written)} files written to {folder}."
         )
+
+    def export_accountant(self) -> None:
+        from jewelerdesk.ui.dialogs.export import ExportDialog
+
+        ExportDialog(self.shop, self).exec()
 
     def open_settings(self) -> None:
         from jewelerdesk.ui.dialogs.settings import SettingsDialog

@@ -271,11 +271,65 @@ def records_item(shop: Shop, sku: str) -> Any:
     return records.get_item(shop.db, records.find_item_id_by_sku(shop.db, sku))
 
 
+def bench_export(folder: Path) -> None:
+    """The accountant's XLSX for a year of 100,000 sales (copied shop; the sales are written
+    straight into the copy, as if sold one by one), against openpyxl writing the same rows."""
+    import io
+    import shutil
+    import sqlite3
+
+    from openpyxl import Workbook
+
+    from jewelerdesk.services import exports
+
+    work = Path(tempfile.mkdtemp(prefix="jewelerdesk-bench-export-"))
+    shutil.copytree(folder, work / "shop")
+    conn = sqlite3.connect(DataPaths(work / "shop").database)
+    ids = [r[0] for r in conn.execute("SELECT id FROM item ORDER BY n LIMIT ?", [ITEMS])]
+    with conn:
+        conn.executemany(
+            "INSERT INTO sale (id, invoice_no, sold_at, currency, payment_method, customer_name,"
+            " recorded_at) VALUES (?, ?, ?, 'USD', 'card', '', ?)",
+            [
+                (f"s{i}", f"B-{i:06d}", f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:00+00:00",
+                 "2026-11-25T00:00:00+00:00")
+                for i in range(len(ids))
+            ],
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO sale_line (sale_id, item_id, price_minor, tax_minor) VALUES (?, ?, ?, ?)",
+            [(f"s{i}", item_id, 10000 + i, 800) for i, item_id in enumerate(ids)],
+        )
+    conn.close()
+    samples, floors = [], []
+    with Shop.open(DataPaths(work / "shop"), sweep=False) as shop:
+        for run in range(3):
+            t = time.perf_counter()
+            result = exports.export_accountant(
+                shop, work / f"out{run}", "2026-01-01", "2026-12-31", "xlsx"
+            )
+            samples.append(time.perf_counter() - t)
+            tables = exports.accountant_tables(shop, "2026-01-01", "2026-12-31")
+            rows = [(t.title, list(t.rows)) for t in tables]
+            t = time.perf_counter()
+            wb = Workbook(write_only=True)
+            for title, data in rows:
+                ws = wb.create_sheet(title[:31])
+                for r in data:
+                    ws.append(r)
+            wb.save(io.BytesIO())
+            floors.append(time.perf_counter() - t)
+    print(f"# rows written: {result.rows}", flush=True)
+    line("export_accountant_xlsx", min(samples), "s", min(floors), 1.5)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 BENCHES = {
     "search": bench_search,
     "startup": bench_window,
     "gaps": bench_gaps,
     "certificate": bench_certificate,
+    "export": bench_export,
 }
 
 

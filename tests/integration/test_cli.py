@@ -225,3 +225,25 @@ def test_sell_certificate_and_verify_on_the_command_line(tmp_path: Path) -> None
     notpdf = tmp_path / "note.pdf"
     notpdf.write_text("hello")
     assert "not a PDF" in one_line_error(run("verify", str(notpdf), "--public-key", str(key)))
+
+
+def test_export_accountant_on_the_command_line(demo_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "books"
+    r = run(
+        "--data-dir", str(demo_dir), "export", "accountant", "--out", str(out),
+        "--from", "2026-01-01", "--to", "2026-12-31", "--format", "xlsx", "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    names = sorted(Path(p).name for p in data["files"])
+    assert names == [
+        "accounts_2026-01-01_2026-12-31.xlsx",
+        "quickbooks_sales_receipts_2026-01-01_2026-12-31.csv",
+        "xero_sales_invoices_2026-01-01_2026-12-31.csv",
+    ]
+    assert all((out / n).stat().st_size > 0 for n in names)
+    assert data["rows"]["metal_ledger"] == 5 and data["rows"]["purchase_journal"] > 30
+    bad = run(
+        "--data-dir", str(demo_dir), "export", "accountant", "--out", str(out), "--to", "31/12/2026"
+    )
+    assert "2026-01-31" in one_line_error(bad)
