@@ -485,18 +485,20 @@ def xlsx_bytes(tables: Sequence[Table], stamp: date) -> bytes:
         kinds = [c.kind for c in table.columns]
         formats: list[str | None] = [_FORMATS.get(k) for k in kinds]
         for r in table.rows:
-            cells = []
+            cells: list[Any] = []
             for value, kind, fmt in zip(r, kinds, formats, strict=True):
                 if kind == TEXT:
-                    value = safe_text(str(value)) if value not in (None, "") else None
-                elif (
-                    kind == MONEY and isinstance(value, Decimal) and value.as_tuple().exponent != -2
-                ):
-                    fmt = "#,##0" if value.as_tuple().exponent == 0 else "#,##0.000"
-                cell = WriteOnlyCell(ws, value=value)
-                if fmt is not None and value is not None:
+                    cells.append(safe_text(str(value)) if value not in (None, "") else None)
+                elif kind == DATE or value is None:
+                    cells.append(value)  # openpyxl gives a date its yyyy-mm-dd format itself
+                else:
+                    if kind == MONEY and isinstance(value, Decimal):
+                        exp = value.as_tuple().exponent
+                        if exp != -2:
+                            fmt = "#,##0" if exp == 0 else "#,##0.000"
+                    cell = WriteOnlyCell(ws, value=value)
                     cell.number_format = fmt
-                cells.append(cell)
+                    cells.append(cell)
             ws.append(cells)
     buf = io.BytesIO()
     wb.save(buf)

@@ -131,6 +131,16 @@ def _load(db: sqlite_utils.Database, where: str, params: Sequence[Any]) -> list[
     return list(events.values())
 
 
+def load_events(db: sqlite_utils.Database, ids: Sequence[str]) -> list[CustodyEvent]:
+    """The events with these ids, in the order given."""
+    found: dict[str, CustodyEvent] = {}
+    for i in range(0, len(ids), 900):
+        part = list(ids[i : i + 900])
+        for e in _load(db, f"e.id IN ({', '.join('?' * len(part))})", part):
+            found[e.id] = e
+    return [found[i] for i in ids if i in found]
+
+
 def get_event(db: sqlite_utils.Database, event_id: str) -> CustodyEvent | None:
     found = _load(db, "e.id = ?", [event_id])
     return found[0] if found else None

@@ -159,3 +159,162 @@ def memo_register(db: sqlite_utils.Database) -> Iterator[Row]:
         ORDER BY 1, 2
         """
     )
+
+
+# ----------------------------------------------------------------------------- regulator pack
+
+
+def event_ids(
+    db: sqlite_utils.Database, start: str | None, end: str | None, subject_ids: list[str] | None
+) -> list[str]:
+    """The events a pack covers, oldest first: all, those in a date range, or those about some
+    subjects (their pieces, stones and the lots' own events) — with every correction of them."""
+    if subject_ids is not None:
+        found: list[str] = []
+        for i in range(0, len(subject_ids), 500):
+            part = subject_ids[i : i + 500]
+            marks = ", ".join("?" * len(part))
+            found += [
+                r[0]
+                for r in db.execute(
+                    "SELECT event_id FROM custody_subject WHERE subject_id IN"
+                    f" ({marks}) AND NOT (subject_kind = 'lot' AND role = 'input')",
+                    part,
+                )
+            ]
+        base = set(found)
+    elif start or end:
+        base = {
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM custody_event WHERE substr(event_time, 1, 10) BETWEEN ? AND ?",
+                [start or "0000-00-00", end or "9999-99-99"],
+            )
+        }
+    else:
+        return [r[0] for r in db.execute("SELECT id FROM custody_event ORDER BY n")]
+    ids = set(base)
+    frontier = set(base)
+    while frontier:  # corrections, and corrections of corrections
+        part = list(frontier)[:900]
+        frontier -= set(part)
+        marks = ", ".join("?" * len(part))
+        new = {
+            r[0]
+            for r in db.execute(
+                f"SELECT id FROM custody_event WHERE corrects_event_id IN ({marks})", part
+            )
+        } - ids
+        ids |= new
+        frontier |= new
+    return in_order(db, ids)
+
+
+def in_order(db: sqlite_utils.Database, ids: set[str]) -> list[str]:
+    """Event ids in the order the events were recorded."""
+    order = {r[0]: r[1] for r in db.execute("SELECT id, n FROM custody_event")}
+    return sorted(ids, key=lambda x: order[x])
+
+
+def known_hashes(db: sqlite_utils.Database, scheme: str) -> dict[tuple[str, int], str]:
+    return {
+        (r[0], r[1]): r[2]
+        for r in db.execute(
+            "SELECT event_id, evidence_n, hash FROM event_hash WHERE scheme = ?", [scheme]
+        )
+    }
+
+
+def insert_hashes(db: sqlite_utils.Database, scheme: str, rows: list[tuple[str, int, str]]) -> None:
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO event_hash (event_id, scheme, evidence_n, hash) VALUES (?, ?, ?, ?)",
+        [(e, scheme, n, h) for e, n, h in rows],
+    )
+
+
+def item_facts(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(id, sku, description, category)"""
+    yield from db.execute("SELECT id, sku, description, category FROM item ORDER BY n")
+
+
+def stone_facts(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(id, item_id, sku or stock no, stone_type, origin_type, variety, count, weight_mct,
+    weight_is_total, country_of_mining, region_of_mining, country_of_cutting, report_lab,
+    report_no, kp_cert_no, grandfathered, warranty, acquired_on, supplier, supplier_country)"""
+    yield from db.execute(
+        """
+        SELECT s.id, s.item_id, coalesce(i.sku, s.stock_no), s.stone_type, s.origin_type,
+               s.variety, s.count, s.weight_mct, s.weight_is_total, s.country_of_mining,
+               s.region_of_mining, s.country_of_cutting, s.report_lab, s.report_no,
+               s.kp_cert_no, s.grandfathered, s.warranty,
+               coalesce(nullif(s.acquired_on, ''), i.acquired_on, ''),
+               coalesce(p.legal_name, ''), coalesce(p.country, '')
+        FROM stone s LEFT JOIN item i ON i.id = s.item_id
+        LEFT JOIN party p ON p.id = coalesce(s.supplier_id, i.supplier_id)
+        ORDER BY coalesce(i.sku, s.stock_no), s.position, s.n
+        """
+    )
+
+
+def lot_facts(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(id, lot_no, metal, fineness_ppt, form, claim_class, refiner, refiner_cid,
+    refiner_country, country_of_origin, supplier, supplier_country, received_on,
+    received_mg, bar_batch_no)"""
+    yield from db.execute(
+        """
+        SELECT l.id, l.lot_no, l.metal, l.fineness_ppt, l.form, l.claim_class,
+               coalesce(r.legal_name, ''), coalesce(nullif(l.refiner_cid, ''), r.rmi_cid, ''),
+               coalesce(r.country, ''), l.country_of_origin, coalesce(p.legal_name, ''),
+               coalesce(p.country, ''), l.received_on,
+               (SELECT coalesce(sum(mass_mg), 0) FROM metal_movement m
+                WHERE m.lot_id = l.id AND m.kind = 'receipt'),
+               l.bar_batch_no
+        FROM metal_lot l LEFT JOIN party r ON r.id = l.refiner_id
+        LEFT JOIN party p ON p.id = l.supplier_id
+        ORDER BY l.lot_no
+        """
+    )
+
+
+def party_facts(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(id, legal_name, country, kind, rmi_cid)"""
+    yield from db.execute("SELECT id, legal_name, country, kind, rmi_cid FROM party ORDER BY n")
+
+
+def evidence_links(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(event_id, document_id) in the order they were recorded."""
+    yield from db.execute("SELECT event_id, document_id FROM custody_evidence ORDER BY rowid")
+
+
+def document_links(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(subject_kind, subject_id, document_id)"""
+    yield from db.execute(
+        "SELECT subject_kind, subject_id, document_id FROM document_link ORDER BY linked_at, rowid"
+    )
+
+
+def documents(db: sqlite_utils.Database) -> Iterator[Row]:
+    """(id, sha256, doc_type, media_type, size, original_name, number)"""
+    yield from db.execute(
+        "SELECT id, sha256, doc_type, media_type, size, original_name, number FROM document"
+        " ORDER BY sha256"
+    )
+
+
+def sold_stones_by_month(db: sqlite_utils.Database) -> Iterator[Row]:
+    """Diamonds that left the shop in a sale (net of returns), by month and warranty.
+
+    (month, warranty, stones, mct)"""
+    yield from db.execute(
+        """
+        SELECT substr(s.sold_at, 1, 7), st.warranty, sum(st.count),
+               sum(CASE WHEN st.weight_is_total THEN st.weight_mct
+                        ELSE st.weight_mct * st.count END)
+        FROM sale s JOIN sale_line l ON l.sale_id = s.id
+        JOIN stone st ON st.item_id = l.item_id
+        WHERE st.stone_type = 'diamond' AND st.origin_type = 'natural'
+          AND NOT EXISTS (SELECT 1 FROM sale_return r WHERE r.sale_id = s.id
+                          AND r.item_id = l.item_id)
+        GROUP BY 1, 2
+        """
+    )

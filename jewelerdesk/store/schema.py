@@ -473,4 +473,27 @@ def v4_sales(db: sqlite_utils.Database) -> None:
             )
 
 
-MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals, v4_sales]
+V5 = """
+-- The EPCIS event hash of each custody event, kept once computed (the GS1 algorithm costs a
+-- few milliseconds an event). An event never changes, so neither does its hash; evidence can
+-- only be added, so the hash is stored with the number of evidence links it covered.
+CREATE TABLE event_hash (
+    event_id TEXT NOT NULL REFERENCES custody_event(id),
+    scheme TEXT NOT NULL,
+    evidence_n INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (event_id, scheme, evidence_n)
+);
+CREATE TRIGGER event_hash_no_update BEFORE UPDATE ON event_hash
+BEGIN SELECT RAISE(ABORT, 'event hashes are append-only'); END;
+CREATE TRIGGER event_hash_no_delete BEFORE DELETE ON event_hash
+BEGIN SELECT RAISE(ABORT, 'event hashes are append-only'); END;
+"""
+
+
+def v5_event_hashes(db: sqlite_utils.Database) -> None:
+    for statement in _split(V5):
+        db.execute(statement)
+
+
+MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals, v4_sales, v5_event_hashes]

@@ -354,6 +354,9 @@ class MainWindow(QMainWindow):
         self.act_export = QAction("Export for the accountant…", self)
         self.act_export.triggered.connect(self.export_accountant)
         file_menu.addAction(self.act_export)
+        self.act_pack = QAction("Due-diligence pack for a regulator or customer…", self)
+        self.act_pack.triggered.connect(self.export_regulator)
+        file_menu.addAction(self.act_pack)
         file_menu.addSeparator()
         import_list = QAction("Import a newer risk list…", self)
         import_list.triggered.connect(self.import_risk_list)
@@ -678,6 +681,17 @@ class MainWindow(QMainWindow):
         from jewelerdesk.ui.dialogs.export import ExportDialog
 
         ExportDialog(self.shop, self).exec()
+
+    def export_regulator(self) -> None:
+        """The pack for the whole shop, or for the pieces selected in the table."""
+        from jewelerdesk.ui.dialogs.export import ExportDialog
+
+        skus = []
+        if self.tabs.currentWidget() is self.pieces:
+            chosen = self.pieces.view.selectionModel().selectedRows()
+            rows = (self.pieces.model.row_object(i.row()) for i in chosen)
+            skus = [r.sku for r in rows if r is not None]
+        ExportDialog(self.shop, self, regulator=True, skus=skus).exec()
 
     def open_settings(self) -> None:
         from jewelerdesk.ui.dialogs.settings import SettingsDialog

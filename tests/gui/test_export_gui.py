@@ -71,3 +71,41 @@ def test_cancel_leaves_no_file_and_a_bad_folder_is_said_plainly(
     qtbot.waitUntil(lambda: not dialog.running, timeout=30000)
     assert "could not be written" in dialog.error_line.text()
     assert dialog.export_btn.isEnabled()
+
+
+def test_due_diligence_pack_for_the_selected_pieces(
+    qtbot, monkeypatch, demo_shop: Shop, tmp_path: Path
+) -> None:
+    import json
+    import zipfile
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)
+    dialog = ExportDialog(demo_shop, regulator=True, skus=["R-0001"])
+    qtbot.addWidget(dialog)
+    assert dialog.for_regulator.isChecked() and dialog.only_selected.isChecked()
+    assert not dialog.fmt_box.isVisibleTo(dialog) and not dialog.period.isEnabled()
+    dialog.folder.setText(str(tmp_path))
+    dialog.export_btn.click()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
+    assert not dialog.error_line.isVisible(), dialog.error_line.text()
+    [pack] = dialog.result_files
+    assert pack.parent == tmp_path and pack.name.startswith("due-diligence-pack_")
+    doc = json.loads(zipfile.ZipFile(pack).read("epcis.jsonld"))
+    ring = demo_shop.db.execute("SELECT id FROM item WHERE sku = 'R-0001'").fetchone()[0]
+    other = demo_shop.db.execute("SELECT id FROM item WHERE sku = 'R-0002'").fetchone()[0]
+    text = json.dumps(doc)
+    assert f"urn:uuid:{ring}" in text and f"urn:uuid:{other}" not in text
+    assert "custody events" in dialog.status.text()
+
+    dialog.only_selected.setChecked(False)  # now the whole shop, only February's events
+    dialog.only_period.setChecked(True)
+    assert dialog.period.isEnabled()
+    dialog.period.setCurrentIndex(4)
+    dialog.start.setDate(dialog.start.date().fromString("2026-02-01", "yyyy-MM-dd"))
+    dialog.end.setDate(dialog.end.date().fromString("2026-02-28", "yyyy-MM-dd"))
+    dialog.export_btn.click()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=60000)
+    [pack] = dialog.result_files
+    assert pack.name == "due-diligence-pack_2026-02-28.zip"
+    events = json.loads(zipfile.ZipFile(pack).read("epcis.jsonld"))["epcisBody"]["eventList"]
+    assert events and all(e["eventTime"].startswith("2026-02") for e in events)

@@ -247,3 +247,22 @@ def test_export_accountant_on_the_command_line(demo_dir: Path, tmp_path: Path) -
         "--data-dir", str(demo_dir), "export", "accountant", "--out", str(out), "--to", "31/12/2026"
     )
     assert "2026-01-31" in one_line_error(bad)
+
+
+def test_export_regulator_pack_on_the_command_line(demo_dir: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    out = tmp_path / "pack.zip"
+    r = run(
+        "--data-dir", str(demo_dir), "export", "regulator", "--out", str(out),
+        "--sku", "R-0001", "R-0002", "--json",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["events"] > 5 and data["documents"] >= 1
+    names = zipfile.ZipFile(out).namelist()
+    assert "epcis.jsonld" in names and "manifest.csv" in names
+    bad = run(
+        "--data-dir", str(demo_dir), "export", "regulator", "--out", str(out), "--sku", "NOPE"
+    )
+    assert "NOPE" in one_line_error(bad)
