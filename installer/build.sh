@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the one-folder bundle into dist/JewelerDesk and smoke-test the frozen program:
 # --version, a demo shop, items --json, attaching a PDF (exercises the frozen document
-# reader), and the main window staying up offscreen.
+# reader), a sale with its signed certificate verified, both exports, a stock-sheet check,
+# and the main window staying up offscreen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
@@ -24,6 +25,14 @@ from reportlab.pdfgen import canvas
 c = canvas.Canvas(sys.argv[1]); c.drawString(72, 720, "Frozen smoke test memo"); c.save()
 PYEOF
 "$APP" --data-dir "$TMP/shop" attach R-0001 "$TMP/memo.pdf" --type memo --json | grep -q '"pages": 1'
+# sale, signed certificate (fonts, QR, pyHanko) and its verification
+"$APP" --data-dir "$TMP/shop" sell R-0001 > /dev/null
+"$APP" --data-dir "$TMP/shop" certificate R-0001 --out "$TMP/cert.pdf" > /dev/null
+"$APP" --data-dir "$TMP/shop" verify "$TMP/cert.pdf"
+# exports (openpyxl; the GS1 event-hash contexts bundled) and a stock sheet (defusedxml)
+"$APP" --data-dir "$TMP/shop" export accountant --out "$TMP/books" --format xlsx > /dev/null
+"$APP" --data-dir "$TMP/shop" export regulator --out "$TMP/pack.zip"
+"$APP" --data-dir "$TMP/shop" import stones tests/data/stock_sheets/stones_semicolon_cp1252.csv --dry-run
 set +e
 timeout 8 "$APP" --data-dir "$TMP/shop"
 code=$?

@@ -17,4 +17,5 @@ COMMANDS = (
     "verify",
     "keys",
     "export",
+    "import",
 )

@@ -158,6 +158,15 @@ def build_parser() -> argparse.ArgumentParser:
     er.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="events from this day")
     er.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="events up to this day")
     er.add_argument("--json", action="store_true")
+
+    im = sub.add_parser("import", help="a supplier's stock sheet (CSV or XLSX)")
+    imsub = im.add_subparsers(dest="import_kind", metavar="WHAT", required=True)
+    for kind, label in (("stones", "loose stones"), ("lots", "metal lots")):
+        ik = imsub.add_parser(kind, help=f"{label}: all rows or none; recorded ones skipped")
+        ik.add_argument("file", metavar="FILE")
+        ik.add_argument("--supplier", metavar="NAME", help="the supplier, as recorded")
+        ik.add_argument("--dry-run", action="store_true", help="check the sheet, import nothing")
+        ik.add_argument("--json", action="store_true")
     return p
 
 
@@ -192,6 +201,7 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         "verify": cmd_verify,
         "keys": cmd_keys,
         "export": cmd_export,
+        "import": cmd_import,
     }
     assert set(handlers) == set(COMMANDS)
     handler = handlers.get(args.command)
@@ -732,3 +742,37 @@ def _export_regulator(args: argparse.Namespace, paths: DataPaths) -> int:
             f"{len(result.files) + 1} files with their manifest."
         )
     return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import stock_import
+
+    with _open(paths) as shop:
+        plan, result = stock_import.import_sheet(
+            shop, Path(args.file), args.import_kind, args.supplier, dry_run=args.dry_run
+        )
+    if args.json:
+        _emit(
+            {
+                "ok": plan.ok,
+                "ready": plan.ready_count,
+                "imported": result.imported if result else 0,
+                "skipped": [{"row": f.row, "key": f.key, "reason": f.reason} for f in plan.flagged],
+                "errors": [
+                    {"row": e.row, "column": e.column, "message": e.message} for e in plan.errors
+                ],
+                "ids": list(result.ids) if result else [],
+            }
+        )
+    else:
+        for f in plan.flagged:
+            print(f"Row {f.row}: skipped — {f.reason}")
+        for e in plan.errors:
+            print(str(e), file=sys.stderr)
+        if result is not None:
+            print(f"Imported {result.imported} {args.import_kind}; {result.skipped} skipped.")
+        elif plan.ok:
+            print(f"Checked: {plan.summary()} Nothing imported (--dry-run).")
+        else:
+            print(f"Nothing imported: {plan.summary()}", file=sys.stderr)
+    return EXIT_OK if plan.ok else EXIT_USAGE

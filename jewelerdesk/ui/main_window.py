@@ -357,6 +357,9 @@ class MainWindow(QMainWindow):
         self.act_pack = QAction("Due-diligence pack for a regulator or customer…", self)
         self.act_pack.triggered.connect(self.export_regulator)
         file_menu.addAction(self.act_pack)
+        self.act_import = QAction("Import a supplier's stock sheet…", self)
+        self.act_import.triggered.connect(self.import_stock_sheet)
+        file_menu.addAction(self.act_import)
         file_menu.addSeparator()
         import_list = QAction("Import a newer risk list…", self)
         import_list.triggered.connect(self.import_risk_list)
@@ -681,6 +684,18 @@ class MainWindow(QMainWindow):
         from jewelerdesk.ui.dialogs.export import ExportDialog
 
         ExportDialog(self.shop, self).exec()
+
+    def import_stock_sheet(self) -> None:
+        from jewelerdesk.ui.dialogs.stock_import import ImportDialog
+
+        kind = "lots" if self.tabs.currentWidget() is self.lots else "stones"
+        dialog = ImportDialog(self.shop, self, kind)
+        dialog.exec()
+        if dialog.result is not None:
+            page = self.lots if dialog.result.kind == "lots" else self.stones
+            self.tabs.setCurrentWidget(page)
+            page.reload()
+            self.update_status()
 
     def export_regulator(self) -> None:
         """The pack for the whole shop, or for the pieces selected in the table."""

@@ -266,3 +266,26 @@ def test_export_regulator_pack_on_the_command_line(demo_dir: Path, tmp_path: Pat
         "--data-dir", str(demo_dir), "export", "regulator", "--out", str(out), "--sku", "NOPE"
     )
     assert "NOPE" in one_line_error(bad)
+
+
+def test_import_a_supplier_stock_sheet_on_the_command_line(tmp_path: Path) -> None:
+    shop_dir = tmp_path / "shop"
+    assert run("--data-dir", str(shop_dir), "demo").returncode == 0
+    sheet = Path(__file__).parent.parent / "data" / "stock_sheets" / "stones_semicolon_cp1252.csv"
+    dry = run("--data-dir", str(shop_dir), "import", "stones", str(sheet), "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    checked = json.loads(dry.stdout)
+    assert checked["ok"] and checked["ready"] >= 2 and checked["imported"] == 0
+    done = run("--data-dir", str(shop_dir), "import", "stones", str(sheet), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["imported"] == checked["ready"]
+    items = json.loads(run("--data-dir", str(shop_dir), "items", "--json").stdout)
+    assert items  # the shop still lists its pieces
+    again = run("--data-dir", str(shop_dir), "import", "stones", str(sheet), "--json")
+    skipped = json.loads(again.stdout)
+    assert skipped["imported"] == 0 and len(skipped["skipped"]) >= 1  # not duplicated
+    bad = tmp_path / "photo.csv"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    assert "photo.csv" in one_line_error(
+        run("--data-dir", str(shop_dir), "import", "stones", str(bad))
+    )
