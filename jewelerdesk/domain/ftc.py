@@ -85,6 +85,27 @@ def metal_name(metal: Metal, fineness_ppt: int) -> str:
     return f"{fineness_ppt} {word}"
 
 
+def metal_wording_problem(metal: Metal, fineness_ppt: int) -> str | None:
+    """Why the metal cannot be named on a certificate at all, or None.
+
+    Platinum and palladium under 850/1000 may carry the metal's name only with full disclosure
+    of the other metals in the alloy (16 CFR 23.7, 2010 amendment; palladium since 2018), which
+    the shop's records do not hold; under 500/1000 the name may not be used at all.
+    """
+    if metal not in (Metal.PLATINUM, Metal.PALLADIUM) or fineness_ppt >= 850:
+        return None
+    word = METAL_LABELS[metal]
+    if fineness_ppt < 500:
+        return (
+            f"{fineness_ppt}/1000 is too little {word} for the alloy to be called {word} "
+            "(the FTC Jewelry Guides need at least 500/1000)."
+        )
+    return (
+        f"a {fineness_ppt}/1000 {word} alloy may be called {word} only with every other metal "
+        "in it named with its share (FTC Jewelry Guides), and the records do not hold them."
+    )
+
+
 def _lead_glass(stone: Stone) -> bool:
     return any(re.search(r"lead[- ]?glass|glass[- ]fill", t, re.I) for t in stone.treatments)
 

@@ -312,7 +312,7 @@ def _item(shop: Shop, sku: str) -> Item:
     return item
 
 
-def _check_wording(item: Item) -> None:
+def _check_wording(shop: Shop, item: Item) -> None:
     bad = ftc.own_claim_problems(item.description)
     if bad:
         raise ValidationError(
@@ -321,6 +321,18 @@ def _check_wording(item: Item) -> None:
                 "its own (FTC). Reword the description, then issue the certificate."
             }
         )
+    for n, part in enumerate(item.metals, start=1):
+        lot = records.get_lot(shop.db, part.lot_id)
+        if lot is None:
+            continue
+        problem = ftc.metal_wording_problem(lot.metal, part.fineness_ppt or lot.fineness_ppt)
+        if problem:
+            raise ValidationError(
+                {
+                    f"metals[{n}]": f"Metal {n} (lot {lot.lot_no}) cannot go on a certificate: "
+                    f"{problem} Record the metal as marked by the refiner, then issue it."
+                }
+            )
 
 
 def _logo(shop: Shop) -> bytes | None:
@@ -415,7 +427,7 @@ def warm_up(shop: Shop) -> None:
 def issue_certificate(shop: Shop, sku: str) -> Issued:
     """Issue version 1 of a piece's certificate (for its sale, if it was sold)."""
     item = _item(shop, sku)
-    _check_wording(item)
+    _check_wording(shop, item)
     current = [c for c in store.certificates_for_item(shop.db, item.id) if c.status == "current"]
     if current:
         c = current[-1]
@@ -432,6 +444,7 @@ def issue_certificate(shop: Shop, sku: str) -> Issued:
 def preview_certificate(shop: Shop, sku: str) -> bytes:
     """The certificate as it would be issued now, marked as a preview and not signed."""
     item = _item(shop, sku)
+    _check_wording(shop, item)
     keys = shop_keys(shop)
     sale = store.open_sale_for_item(shop.db, item.id)
     payload = build_payload(shop, item, sale, "PREVIEW", 1, _now(), keys)
@@ -472,7 +485,7 @@ def reissue(shop: Shop, number: str, reason: str) -> Issued:
     item = records.get_item(shop.db, old.item_id)
     if item is None:
         raise NotFound("The piece of that certificate no longer exists.")
-    _check_wording(item)
+    _check_wording(shop, item)
     return _issue(shop, item, old.number, old.version + 1, old, reason.strip())
 
 

@@ -213,3 +213,20 @@ def test_the_printed_qr_code_scans_back_to_the_signed_record(demo_shop, issued, 
     )
     assert out.stdout.strip().splitlines() == [issued.qr_text]
     assert verify_qr_text(out.stdout.strip(), [certificates.shop_keys(demo_shop).public]).ok
+
+
+def test_a_low_platinum_alloy_is_refused_until_recorded_as_marked(demo_shop) -> None:
+    from jewelerdesk.domain.model import ClaimClass, Metal, MetalComponent, MetalLot, MetalPart
+    from jewelerdesk.services import inventory
+
+    lot = inventory.receive_lot(
+        demo_shop, MetalLot("PT585-CO", Metal.PLATINUM, 585, ClaimClass.UNSPECIFIED), 20000
+    )
+    ring = inventory.get_item_by_sku(demo_shop, "R-0007")
+    ring.metals = [MetalComponent(lot.id, 5000, 585, MetalPart.SHANK)]
+    inventory.save_item(demo_shop, ring)
+    with pytest.raises(ValidationError, match="every other metal"):
+        certificates.issue_certificate(demo_shop, "R-0007")
+    with pytest.raises(ValidationError, match="every other metal"):
+        certificates.preview_certificate(demo_shop, "R-0007")
+    assert certificates.certificates_of(demo_shop, "R-0007") == []

@@ -187,3 +187,26 @@ def test_forbidden_claims(text, found) -> None:
 def test_supplier_statement_is_quoted_as_theirs() -> None:
     text = ftc.supplier_statement("Meridian Diamonds", "invoice 123", "The diamonds herein ...")
     assert text.startswith("Meridian Diamonds states in invoice 123: “")
+
+
+@pytest.mark.parametrize(
+    ("metal", "ppt", "refused"),
+    [
+        (Metal.PLATINUM, 950, False),
+        (Metal.PLATINUM, 850, False),  # named with its fineness: "850 platinum"
+        (Metal.PLATINUM, 849, True),  # needs the whole alloy disclosed
+        (Metal.PLATINUM, 585, True),
+        (Metal.PLATINUM, 499, True),  # not platinum at all
+        (Metal.PALLADIUM, 500, True),
+        (Metal.PALLADIUM, 950, False),
+        (Metal.GOLD, 375, False),
+        (Metal.SILVER, 800, False),
+    ],
+)
+def test_low_platinum_group_alloys_are_not_named_without_full_disclosure(
+    metal, ppt, refused
+) -> None:
+    problem = ftc.metal_wording_problem(metal, ppt)
+    assert (problem is not None) == refused
+    if problem and ppt < 500:
+        assert "at least 500/1000" in problem
