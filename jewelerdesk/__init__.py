@@ -18,4 +18,7 @@ COMMANDS = (
     "keys",
     "export",
     "import",
+    "backup",
+    "restore",
+    "check",
 )

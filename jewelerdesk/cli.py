@@ -167,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
         ik.add_argument("--supplier", metavar="NAME", help="the supplier, as recorded")
         ik.add_argument("--dry-run", action="store_true", help="check the sheet, import nothing")
         ik.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("backup", help="a verified backup of the records and documents")
+    b.add_argument("--to", metavar="DIR", help="a folder or USB drive (default: the data folder)")
+    b.add_argument("--json", action="store_true")
+    rs = sub.add_parser("restore", help="replace the records with a backup's (verified first)")
+    rs.add_argument("backup", metavar="BACKUP", help="the backup's folder")
+    ck = sub.add_parser("check", help="check the database, every stored file and certificate")
+    ck.add_argument("--quick", action="store_true", help="SQLite's quick check of the file")
+    ck.add_argument("--json", action="store_true")
     return p
 
 
@@ -202,6 +211,9 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         "keys": cmd_keys,
         "export": cmd_export,
         "import": cmd_import,
+        "backup": cmd_backup,
+        "restore": cmd_restore,
+        "check": cmd_check,
     }
     assert set(handlers) == set(COMMANDS)
     handler = handlers.get(args.command)
@@ -776,3 +788,49 @@ def cmd_import(args: argparse.Namespace, paths: DataPaths) -> int:
         else:
             print(f"Nothing imported: {plan.summary()}", file=sys.stderr)
     return EXIT_OK if plan.ok else EXIT_USAGE
+
+
+def cmd_backup(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import backup
+
+    with _open(paths) as shop:
+        info = backup.back_up(shop, Path(args.to) if args.to else None)
+    if args.json:
+        _emit(
+            {
+                "folder": str(info.folder),
+                "created_at": info.created_at,
+                "counts": info.counts,
+                "documents": info.documents,
+            }
+        )
+    else:
+        print(f"Backed up and verified: {info.folder} ({info.documents} documents).")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .instance import InstanceLock
+    from .services import backup
+
+    with InstanceLock(paths), _open(paths) as shop:
+        info = backup.restore(shop, Path(args.backup))
+    print(
+        f"Restored the backup of {info.created_at} ({info.counts.get('item', 0)} pieces, "
+        f"{info.documents} documents). The records before it were backed up first."
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import integrity
+
+    with _open(paths) as shop:
+        report = integrity.check_shop(shop, full=not args.quick)
+    if args.json:
+        _emit({"ok": report.ok, "problems": report.problems, "checked": report.checked})
+    else:
+        for p in report.problems:
+            print(p)
+        print(report.summary())
+    return EXIT_OK if report.ok else 1

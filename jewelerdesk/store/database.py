@@ -203,3 +203,69 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# ----------------------------------------------------------------------------- backups, checks
+
+COUNTED_TABLES = (
+    "party",
+    "item",
+    "stone",
+    "metal_lot",
+    "metal_component",
+    "metal_movement",
+    "document",
+    "custody_event",
+    "sale",
+    "certificate",
+)
+
+
+def open_readonly(path: Path) -> sqlite_utils.Database:
+    """A database file someone hands us (a backup): read-only, its schema not trusted."""
+    if not path.is_file():
+        raise StorageError("There is no database file in that backup.", where=str(path))
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("PRAGMA query_only = ON")
+        return sqlite_utils.Database(conn)
+    except sqlite3.Error as exc:
+        raise _storage_error(exc, path) from exc
+
+
+def integrity_problems(db: sqlite_utils.Database, full: bool = False) -> list[str]:
+    """SQLite's own check of the file's structure: [] when sound."""
+    pragma = "integrity_check" if full else "quick_check"
+    try:
+        rows = [r[0] for r in db.execute(f"PRAGMA {pragma}")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def application_id(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA application_id").fetchone()[0])
+
+
+def table_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows per main table (tables an older schema lacks are left out)."""
+    present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {
+        t: int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+        for t in COUNTED_TABLES
+        if t in present
+    }
+
+
+def copy_into(source: sqlite_utils.Database, target: sqlite_utils.Database) -> None:
+    """Replace ``target``'s content with ``source``'s through SQLite's backup API (safe while
+    ``target`` is open elsewhere; never a file copy)."""
+    source.conn.backup(target.conn)
+
+
+def foreign_key_problems(db: sqlite_utils.Database) -> list[str]:
+    return [
+        f"{r[0]} row {r[1]} points at a missing {r[2]} record"
+        for r in db.execute("PRAGMA foreign_key_check")
+    ]

@@ -125,6 +125,11 @@ class DocumentFiles:
         return removed
 
 
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable (POSIX; a no-op elsewhere)."""
+    _fsync_dir(path)
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name != "posix":
         return

@@ -1000,9 +1000,15 @@ def set_stone_warranty(db: sqlite_utils.Database, stone_id: str, warranty: str) 
 
 def all_document_hashes(db: sqlite_utils.Database) -> set[str]:
     """Every blob the store must keep: attached documents, logos and issued certificates."""
+    has_certificates = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'certificate'"
+    ).fetchone()
     found = {
         r[0]
-        for r in db.execute("SELECT sha256 FROM document UNION SELECT pdf_sha256 FROM certificate")
+        for r in db.execute(
+            "SELECT sha256 FROM document"
+            + (" UNION SELECT pdf_sha256 FROM certificate" if has_certificates else "")
+        )
     }
     shop = get_shop(db)
     if shop is not None and shop.logo_sha256:

@@ -203,3 +203,11 @@ def next_certificate_number(db: sqlite_utils.Database, prefix: str) -> str:
 
 def certificate_pdf_hashes(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT pdf_sha256 FROM certificate")}
+
+
+def all_certificates(db: sqlite_utils.Database) -> list[IssuedCertificate]:
+    """Every issued certificate version, in the order issued."""
+    return [
+        _cert_from(r)
+        for r in db.execute(f"SELECT {_CERT_COLS} FROM certificate c ORDER BY c.n").fetchall()
+    ]

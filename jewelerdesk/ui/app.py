@@ -8,6 +8,7 @@ import sys
 import time
 import traceback
 from types import TracebackType
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -92,8 +93,91 @@ def open_shop_or_explain(paths: DataPaths) -> Shop | None:
 
 
 def run_gui(paths: DataPaths) -> int:
+    from jewelerdesk.instance import InstanceLock, network_filesystem
+
     app = create_application()
     install_crash_handler(paths)
+    lock = InstanceLock(paths)
+    try:
+        lock.acquire()
+    except JewelerDeskError as exc:
+        QMessageBox.warning(None, APP_NAME, str(exc))
+        return 1
+    remote = network_filesystem(paths.root)
+    if remote:
+        QMessageBox.warning(
+            None,
+            APP_NAME,
+            f"The shop's data folder is on a network share ({remote}):\n{paths.root}\n\n"
+            "The database cannot be kept safe there: network shares do not lock files "
+            "reliably, and a record can be lost or damaged. Move the data folder to this "
+            "computer's own disk, and use backups to keep copies elsewhere.",
+        )
+    try:
+        return _run_window(app, paths)
+    finally:
+        lock.release()
+
+
+def offer_restore_if_damaged(shop: Shop, problems: list[str]) -> bool:
+    """The start-up check found damage: never write to it; offer the newest backup that
+    verifies. True when the shop is sound again (restored)."""
+    from jewelerdesk.services import backup
+
+    log.error("database damaged: %s", problems[:3])
+    newest = None
+    for b in backup.list_backups(shop.paths.backups):
+        try:
+            newest = backup.verify_backup(b.folder)
+            break
+        except JewelerDeskError:
+            continue
+    if newest is None:
+        QMessageBox.critical(
+            None,
+            APP_NAME,
+            "The shop's database is damaged and there is no backup here that checks out. "
+            "JewelerDesk will not write to it and will close. Restore a backup from your USB "
+            "drive with 'jewelerdesk restore FOLDER', or contact support with the log file.",
+        )
+        return False
+    answer = QMessageBox.question(
+        None,
+        APP_NAME,
+        f"The shop's database is damaged ({problems[0]}).\n\nRestore the newest backup "
+        f"that checks out, made {newest.when.astimezone():%Y-%m-%d %H:%M}? A copy of the "
+        "damaged file is kept. Otherwise JewelerDesk closes without writing anything more.",
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return False
+    try:
+        backup.restore(shop, newest.folder, keep_current=False)
+    except JewelerDeskError as exc:
+        QMessageBox.critical(None, APP_NAME, f"The backup could not be restored.\n\n{exc}")
+        return False
+    return True
+
+
+def check_at_start(window: Any, shop: Shop) -> None:
+    """SQLite's quick check, off the UI thread (seconds on a large shop); damage stops the app
+    from writing: it is restored from a backup, or the window closes."""
+    from jewelerdesk.services import integrity
+    from jewelerdesk.ui import tasks
+
+    def done(problems: list[str]) -> None:
+        if not problems:
+            return
+        window.damaged = True  # no backup of damaged records on the way out
+        if offer_restore_if_damaged(window.shop, problems):
+            window.damaged = False
+            window.reload_all()
+        else:
+            window.close()
+
+    tasks.run_task(shop, integrity.quick_check, done, lambda exc, _tb: done([str(exc)]))
+
+
+def _run_window(app: QApplication, paths: DataPaths) -> int:
     shop = open_shop_or_explain(paths)
     if shop is None:
         return 1
@@ -109,6 +193,20 @@ def run_gui(paths: DataPaths) -> int:
     if os.environ.get(BENCH_ENV):
         _FirstPaint(window.pieces.view.viewport())
     window.show()
+
+    def daily_backup() -> None:
+        from jewelerdesk.services import backup
+        from jewelerdesk.ui import tasks
+
+        tasks.run_task(
+            shop,
+            lambda s: backup.automatic_backup(s, "daily"),
+            lambda _r: None,
+            lambda exc, _tb: log.warning("daily backup: %s", exc),
+        )
+
+    check_at_start(window, shop)
+    QTimer.singleShot(20_000, daily_backup)  # once the shop is in use, off the UI thread
     code = app.exec()
     shop.close()
     return code

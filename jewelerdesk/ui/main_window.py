@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(900, 560))
 
         self.badges: dict[str, Any] = {}  # item id -> that piece's custody check
+        self.damaged = False  # set when the start-up check finds the database damaged
         self.pieces = self._pieces_page()
         self.stones = self._stones_page()
         self.lots = self._lots_page()
@@ -360,6 +361,16 @@ class MainWindow(QMainWindow):
         self.act_import = QAction("Import a supplier's stock sheet…", self)
         self.act_import.triggered.connect(self.import_stock_sheet)
         file_menu.addAction(self.act_import)
+        file_menu.addSeparator()
+        self.act_backup = QAction("Back up now…", self)
+        self.act_backup.triggered.connect(self.back_up_now)
+        file_menu.addAction(self.act_backup)
+        self.act_restore = QAction("Restore from a backup…", self)
+        self.act_restore.triggered.connect(self.restore_backup)
+        file_menu.addAction(self.act_restore)
+        self.act_check = QAction("Check the records", self)
+        self.act_check.triggered.connect(self.check_records)
+        file_menu.addAction(self.act_check)
         file_menu.addSeparator()
         import_list = QAction("Import a newer risk list…", self)
         import_list.triggered.connect(self.import_risk_list)
@@ -707,6 +718,121 @@ class MainWindow(QMainWindow):
             rows = (self.pieces.model.row_object(i.row()) for i in chosen)
             skus = [r.sku for r in rows if r is not None]
         ExportDialog(self.shop, self, regulator=True, skus=skus).exec()
+
+    # ------------------------------------------------------------------ data safety
+    def back_up_now(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from jewelerdesk.services import backup
+
+        folder = QFileDialog.getExistingDirectory(
+            self,
+            "Back up to a folder or USB drive",
+            str(self.shop.paths.backups),
+        )
+        if not folder:
+            return
+        self.statusBar().showMessage("Backing up and verifying…")
+
+        def done(info: backup.BackupInfo) -> None:
+            self.statusBar().clearMessage()
+            QMessageBox.information(
+                self,
+                "Backup made",
+                f"Backed up and verified:\n{info.folder}\n\n"
+                f"{info.counts.get('item', 0):,} pieces, {info.documents:,} documents.",
+            )
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            self.statusBar().clearMessage()
+            messages.show_error(self, exc, "Back up")
+
+        tasks.run_task(self.shop, lambda shop: backup.back_up(shop, Path(folder)), done, failed)
+
+    def restore_backup(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import backup
+
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the backup to restore", str(self.shop.paths.backups)
+        )
+        if not folder:
+            return
+        try:
+            info = backup.verify_backup(Path(folder))
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Restore")
+            return
+        if not messages.ask(
+            self,
+            "Restore this backup?",
+            f"The backup of {info.when.astimezone():%Y-%m-%d %H:%M} holds "
+            f"{info.counts.get('item', 0):,} pieces and {info.documents:,} documents.\n\n"
+            "Everything recorded since then will be replaced. The records as they are now "
+            "are backed up first, so this can be undone.",
+        ):
+            return
+        try:
+            backup.restore(self.shop, Path(folder))
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Restore")
+            return
+        self.reload_all()
+        QMessageBox.information(self, "Restored", "The backup was restored.")
+
+    def reload_all(self) -> None:
+        """Show the records afresh (after a restore)."""
+        self.badges.clear()
+        for page in (self.pieces, self.stones, self.lots, self.parties):
+            if page.model.loaded or page is self.pieces:
+                page.reload()
+        self.gaps.loaded = False
+        self._set_title()
+        self.update_status()
+
+    def check_records(self) -> None:
+        from jewelerdesk.services import integrity
+
+        self.statusBar().showMessage("Checking every record and stored file…")
+
+        def done(report: integrity.CheckReport) -> None:
+            self.statusBar().clearMessage()
+            if report.ok:
+                QMessageBox.information(self, "Records checked", report.summary())
+                return
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("Problems found")
+            box.setText(
+                f"{report.summary()}\n\nRestore the newest backup made before the problem "
+                "(File → Restore from a backup…)."
+            )
+            box.setDetailedText("\n".join(report.problems))
+            box.exec()
+
+        tasks.run_task(
+            self.shop,
+            integrity.check_shop,
+            done,
+            lambda exc, _tb: messages.show_error(self, exc, "Check the records"),
+        )
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        """Back up on the way out when something changed (quick: a verified copy)."""
+        from PySide6.QtGui import QGuiApplication
+
+        from jewelerdesk.services import backup
+
+        tasks.wait_for_all(30000)
+        if not self.damaged:
+            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                backup.automatic_backup(self.shop, "closing")
+            finally:
+                QGuiApplication.restoreOverrideCursor()
+        super().closeEvent(event)
 
     def open_settings(self) -> None:
         from jewelerdesk.ui.dialogs.settings import SettingsDialog

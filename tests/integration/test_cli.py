@@ -289,3 +289,24 @@ def test_import_a_supplier_stock_sheet_on_the_command_line(tmp_path: Path) -> No
     assert "photo.csv" in one_line_error(
         run("--data-dir", str(shop_dir), "import", "stones", str(bad))
     )
+
+
+def test_backup_check_and_restore_on_the_command_line(tmp_path: Path) -> None:
+    shop_dir = tmp_path / "shop"
+    assert run("--data-dir", str(shop_dir), "demo").returncode == 0
+    made = run("--data-dir", str(shop_dir), "backup", "--to", str(tmp_path / "usb"), "--json")
+    assert made.returncode == 0, made.stderr
+    folder = Path(json.loads(made.stdout)["folder"])
+    ok = run("--data-dir", str(shop_dir), "check")
+    assert ok.returncode == 0 and "All records are sound" in ok.stdout
+    blob = next(p for p in (shop_dir / "documents").rglob("*") if p.is_file())
+    blob.write_bytes(blob.read_bytes() + b"!")  # a stored file changed behind the app's back
+    bad = run("--data-dir", str(shop_dir), "check", "--json")
+    assert bad.returncode == 1
+    assert "has been changed" in json.loads(bad.stdout)["problems"][0]
+    restored = run("--data-dir", str(shop_dir), "restore", str(folder))
+    assert restored.returncode == 0, restored.stderr
+    assert run("--data-dir", str(shop_dir), "check").returncode == 0  # the file is repaired
+    assert any(p.name.startswith("damaged-") for p in (shop_dir / "backups").iterdir())
+    not_backup = run("--data-dir", str(shop_dir), "restore", str(tmp_path))
+    assert "not a JewelerDesk backup" in one_line_error(not_backup)

@@ -1,0 +1,358 @@
+"""Backups the shop can trust, and restoring from one (RELIABILITY-NOTES §1).
+
+A backup is a folder ``jewelerdesk-backup-<time>[-<reason>]/`` holding the database copied
+through SQLite (``VACUUM INTO`` a temp file, fsync, rename, ``integrity_check`` of the copy),
+every document and issued certificate it refers to (``documents/ab/<sha256>``, copied, never
+linked: a link would share any damage), and ``backup.json`` with its counts.
+The folder is built under a ``.part`` name and renamed when complete, then verified again.
+
+Automatic backups live in the data folder's ``backups/`` and are pruned to 7 daily, 4 weekly
+and 12 monthly copies. Backups made to a chosen folder or USB drive are never pruned.
+Restoring verifies the backup first and backs up the current state before replacing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import DatabaseTooNew, StorageError
+from ..store import database, records
+from ..store.files import fsync_dir, write_atomic
+from ..store.schema import MIGRATIONS
+from .shop import Shop
+
+log = logging.getLogger(__name__)
+
+FORMAT = "jewelerdesk-backup/1"
+PREFIX = "jewelerdesk-backup-"
+DB_NAME = "jewelerdesk.db"
+MANIFEST = "backup.json"
+AUTO_REASONS = ("auto", "daily", "closing", "before-restore")
+KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    folder: Path
+    created_at: str
+    reason: str
+    app_version: str
+    schema_version: int
+    counts: dict[str, int]
+    documents: int
+    database_sha256: str
+
+    @property
+    def when(self) -> datetime:
+        return datetime.fromisoformat(self.created_at)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _place(src: Path, dst: Path) -> None:
+    """A document into the backup: a real copy, fsynced. Never a hard link: a link shares the
+    bytes, so damage to the shop's copy would damage the backup too."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with open(src, "rb") as a, open(dst, "wb") as b:
+        shutil.copyfileobj(a, b, 1 << 20)
+        b.flush()
+        os.fsync(b.fileno())
+
+
+def back_up(
+    shop: Shop,
+    dest_root: Path | None = None,
+    reason: str = "manual",
+    progress: Callable[[int, int], None] | None = None,
+    now: datetime | None = None,
+) -> BackupInfo:
+    """A complete, verified backup of the shop into a new folder under ``dest_root`` (the data
+    folder's ``backups/`` by default)."""
+    root = dest_root or shop.paths.backups
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    name = (
+        PREFIX + moment.strftime("%Y-%m-%dT%H%M%S") + ("" if reason == "manual" else f"-{reason}")
+    )
+    base, n = name, 1
+    while (root / name).exists() or (root / f"{name}.part").exists():
+        n += 1  # two backups in the same second
+        name = f"{base}~{n}"
+    final = root / name
+    part = root / (name + ".part")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if part.exists():
+            shutil.rmtree(part)
+        part.mkdir()
+        database.write_verified_copy(shop.db, part / DB_NAME)
+        copy = database.open_readonly(part / DB_NAME)
+        try:
+            hashes = sorted(records.all_document_hashes(copy))
+            counts = database.table_counts(copy)
+            version = database.schema_version(copy)
+        finally:
+            copy.close()
+        for i, sha in enumerate(hashes):
+            src = shop.files.path_for(sha)
+            if not src.is_file():
+                raise StorageError(
+                    f"A stored document ({sha[:12]}…) is missing from the shop's files; run "
+                    "'Check the records' and restore it before backing up."
+                )
+            _place(src, part / "documents" / sha[:2] / sha)
+            if progress and i % 200 == 0:
+                progress(i, len(hashes))
+        manifest = {
+            "format": FORMAT,
+            "created_at": moment.isoformat(timespec="microseconds"),
+            "reason": reason,
+            "app_version": __version__,
+            "schema_version": version,
+            "counts": counts,
+            "documents": len(hashes),
+            "database_sha256": _sha256(part / DB_NAME),
+        }
+        write_atomic(part / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
+        fsync_dir(part)
+        if final.exists():
+            raise StorageError(f"A backup named {name} already exists.", where=str(root))
+        os.replace(part, final)
+        fsync_dir(root)
+    except OSError as exc:
+        shutil.rmtree(part, ignore_errors=True)
+        raise StorageError(
+            f"The backup could not be written: {exc.strerror or exc}. Nothing was changed; the "
+            "unfinished copy was removed.",
+            where=str(root),
+        ) from exc
+    except StorageError:
+        shutil.rmtree(part, ignore_errors=True)
+        raise
+    try:
+        info = verify_backup(final)
+    except StorageError:
+        shutil.rmtree(final, ignore_errors=True)  # a backup that does not verify is not kept
+        raise
+    if progress:
+        progress(len(hashes), len(hashes))
+    log.info("backup %s: %s", reason, final)
+    return info
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / MANIFEST).read_text("utf-8"))
+    except FileNotFoundError:
+        raise StorageError(
+            "That folder is not a JewelerDesk backup (it has no backup.json).", where=str(folder)
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise StorageError(
+            f"The backup's description (backup.json) cannot be read: {exc}", where=str(folder)
+        ) from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise StorageError("That folder is not a JewelerDesk backup.", where=str(folder))
+    return data
+
+
+def verify_backup(folder: Path) -> BackupInfo:
+    """Check a backup before trusting it: its database is sound, is a JewelerDesk database,
+    holds what its description says, and every document it refers to is there, unchanged."""
+    data = _manifest(folder)
+    db_path = folder / DB_NAME
+    if _sha256(db_path) != data.get("database_sha256"):
+        raise StorageError(
+            "The backup's database file has changed since the backup was made.", where=str(folder)
+        )
+    db = database.open_readonly(db_path)
+    try:
+        problems = database.integrity_problems(db, full=True)
+        if problems:
+            raise StorageError(
+                f"The backup's database is damaged: {problems[0]}", where=str(folder)
+            )
+        if database.application_id(db) != database.APPLICATION_ID:
+            raise StorageError(
+                "The backup does not hold a JewelerDesk database.", where=str(folder)
+            )
+        version = database.schema_version(db)
+        counts = database.table_counts(db)
+        hashes = sorted(records.all_document_hashes(db))
+    finally:
+        db.close()
+    if counts != data.get("counts"):
+        raise StorageError(
+            "The backup's database does not hold what its description says.", where=str(folder)
+        )
+    for sha in hashes:
+        path = folder / "documents" / sha[:2] / sha
+        if not path.is_file():
+            raise StorageError(
+                f"The backup is missing a document ({sha[:12]}…).", where=str(folder)
+            )
+        if _sha256(path) != sha:
+            raise StorageError(
+                f"A document in the backup has changed ({sha[:12]}…).", where=str(folder)
+            )
+    return BackupInfo(
+        folder,
+        str(data.get("created_at", "")),
+        str(data.get("reason", "")),
+        str(data.get("app_version", "")),
+        version,
+        counts,
+        len(hashes),
+        str(data["database_sha256"]),
+    )
+
+
+def list_backups(root: Path) -> list[BackupInfo]:
+    """The backups in ``root``, newest first (unreadable folders are left out, not trusted)."""
+    out: list[BackupInfo] = []
+    if not root.is_dir():
+        return out
+    for folder in root.iterdir():
+        if not folder.is_dir() or not folder.name.startswith(PREFIX) or folder.suffix == ".part":
+            continue
+        try:
+            data = _manifest(folder)
+        except StorageError:
+            continue
+        out.append(
+            BackupInfo(
+                folder,
+                str(data.get("created_at", "")),
+                str(data.get("reason", "")),
+                str(data.get("app_version", "")),
+                int(data.get("schema_version", 0)),
+                dict(data.get("counts", {})),
+                int(data.get("documents", 0)),
+                str(data.get("database_sha256", "")),
+            )
+        )
+    return sorted(out, key=lambda b: b.created_at, reverse=True)
+
+
+def prune(root: Path, today: date | None = None) -> list[Path]:
+    """Thin the automatic backups to the newest of each of the last 7 days, 4 weeks and 12
+    months. Manual backups and anything not recognised are never removed."""
+    today = today or datetime.now(UTC).date()
+    auto = [b for b in list_backups(root) if b.reason in AUTO_REASONS]
+    keep: set[Path] = set()
+    for span, key in (
+        (KEEP_DAILY, lambda d: d.isoformat()),
+        (KEEP_WEEKLY, lambda d: d.isocalendar()[:2]),
+        (KEEP_MONTHLY, lambda d: (d.year, d.month)),
+    ):
+        seen: list[Any] = []
+        for b in auto:  # newest first: the first of each period is the one kept
+            k = key(b.when.date())
+            if k in seen:
+                continue
+            if len(seen) == span:
+                break
+            seen.append(k)
+            keep.add(b.folder)
+    removed = []
+    for b in auto:
+        if b.folder not in keep and b.when.date() < today:
+            shutil.rmtree(b.folder, ignore_errors=True)
+            removed.append(b.folder)
+    return removed
+
+
+def changed_since_last_backup(shop: Shop) -> bool:
+    """Whether the database was written after the newest automatic backup."""
+    newest = next((b for b in list_backups(shop.paths.backups) if b.reason in AUTO_REASONS), None)
+    if newest is None:
+        return True
+    written = max(
+        (p.stat().st_mtime for p in (shop.paths.database, Path(f"{shop.paths.database}-wal"))
+         if p.exists()),
+        default=0.0,
+    )  # fmt: skip
+    return datetime.fromtimestamp(written, UTC) > newest.when
+
+
+def automatic_backup(shop: Shop, reason: str, now: datetime | None = None) -> BackupInfo | None:
+    """The app's own backup: on closing when something changed, and once a day. Never
+    raises for lack of space or a damaged copy: it is logged and the next one tries again."""
+    moment = now or datetime.now(UTC)
+    if reason == "daily":
+        newest = next(
+            (b for b in list_backups(shop.paths.backups) if b.reason in AUTO_REASONS), None
+        )
+        if newest is not None and moment - newest.when < timedelta(hours=24):
+            return None
+    elif not changed_since_last_backup(shop):
+        return None
+    try:
+        info = back_up(shop, reason=reason, now=moment)
+        prune(shop.paths.backups, moment.date())
+        return info
+    except StorageError as exc:
+        log.warning("automatic backup failed: %s", exc)
+        return None
+
+
+def set_aside_damaged(shop: Shop) -> Path:
+    """Keep a byte copy of a damaged database (and its WAL) in ``backups/`` before it is
+    replaced: whatever can still be read from it is not thrown away."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%M%S")
+    target = shop.paths.backups / f"damaged-{stamp}"
+    target.mkdir(parents=True, exist_ok=True)
+    for p in (shop.paths.database, Path(f"{shop.paths.database}-wal")):
+        if p.exists():
+            shutil.copy2(p, target / p.name)
+    return target
+
+
+def restore(shop: Shop, folder: Path, keep_current: bool = True) -> BackupInfo:
+    """Replace the shop's records with a backup's: verified first, the current state backed up
+    before anything is replaced, the database copied in through SQLite, the documents put back.
+    ``shop`` stays open and shows the restored records afterwards."""
+    info = verify_backup(folder)
+    if info.schema_version > len(MIGRATIONS):
+        raise DatabaseTooNew(
+            f"That backup was made by a newer JewelerDesk ({info.app_version}). Update the app "
+            "first.",
+            where=str(folder),
+        )
+    if keep_current:
+        try:
+            back_up(shop, reason="before-restore")
+        except StorageError as exc:
+            # The current records are what is damaged: keep them byte for byte instead.
+            log.warning("current records could not be backed up before restoring: %s", exc)
+            set_aside_damaged(shop)
+    else:
+        set_aside_damaged(shop)
+    source = database.open_readonly(folder / DB_NAME)
+    try:
+        for sha in sorted(records.all_document_hashes(source)):
+            if shop.files.exists(sha) and not shop.files.verify(sha):
+                shop.files.path_for(sha).unlink()  # damaged: the backup's copy replaces it
+            if not shop.files.exists(sha):
+                shop.files.put(folder / "documents" / sha[:2] / sha)
+        database.copy_into(source, shop.db)
+    finally:
+        source.close()
+    database.migrate(shop.db)
+    log.info("restored from %s", folder)
+    return info

@@ -1,0 +1,126 @@
+"""Back up, restore and check from the File menu; a backup on closing; one window per folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from jewelerdesk.instance import InstanceLock
+from jewelerdesk.services import backup, sales
+from jewelerdesk.services.shop import Shop
+from jewelerdesk.ui import app as app_module
+from jewelerdesk.ui import messages, tasks
+from jewelerdesk.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, demo_shop: Shop) -> MainWindow:
+    w = MainWindow(demo_shop)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+@pytest.fixture
+def shown(monkeypatch) -> list[str]:
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text: said.append(text))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: said.append(box.text()) or 0)
+    monkeypatch.setattr(messages, "show_error", lambda _p, exc, title="": said.append(str(exc)))
+    return said
+
+
+def test_back_up_now_then_restore_from_the_menu(
+    qtbot, monkeypatch, window: MainWindow, demo_shop: Shop, tmp_path: Path, shown
+) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(usb))
+    window.back_up_now()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "Backed up and verified" in shown[-1]
+    [made] = backup.list_backups(usb)
+
+    sales.sell(demo_shop, sales.SaleRequest(["R-0002"]))  # after the backup
+    window.pieces.reload()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(made.folder))
+    monkeypatch.setattr(messages, "ask", lambda *a, **k: True)
+    window.restore_backup()
+    assert shown[-1] == "The backup was restored."
+    row = next(
+        window.pieces.model.row_object(r)
+        for r in range(window.pieces.model.rowCount())
+        if window.pieces.model.row_object(r).sku == "R-0002"
+    )
+    assert row.status == "in_stock"  # the table shows the restored records
+
+
+def test_check_the_records_reports_a_changed_file(
+    qtbot, window: MainWindow, demo_shop: Shop, shown
+) -> None:
+    window.check_records()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "All records are sound" in shown[-1]
+    blob = next(p for p in demo_shop.paths.documents.rglob("*") if p.is_file())
+    blob.write_bytes(blob.read_bytes() + b"!")
+    window.check_records()
+    qtbot.waitUntil(lambda: len(shown) == 2, timeout=30000)
+    assert "problem" in shown[-1] and "Restore" in shown[-1]
+
+
+def test_closing_the_window_backs_up_when_something_changed(
+    qtbot, window: MainWindow, demo_shop: Shop
+) -> None:
+    assert backup.list_backups(demo_shop.paths.backups) == []
+    window.close()
+    tasks.wait_for_all()
+    [made] = backup.list_backups(demo_shop.paths.backups)
+    assert made.reason == "closing" and made.counts["item"] == 30
+
+
+def test_a_second_window_on_the_same_folder_is_refused(monkeypatch, demo_shop: Shop, shown) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warned.append(text))
+    with InstanceLock(demo_shop.paths):  # the first window
+        assert app_module.run_gui(demo_shop.paths) == 1
+    assert warned and "already open on this data folder" in warned[0]
+
+
+def test_damage_found_at_start_offers_the_newest_backup(
+    qtbot, monkeypatch, window: MainWindow, demo_shop: Shop
+) -> None:
+    from jewelerdesk.services import integrity
+
+    good = backup.back_up(demo_shop)  # the newest verified backup
+    sales.sell(demo_shop, sales.SaleRequest(["R-0002"]))
+    # The detection itself is tested on a really damaged file (test_data_safety); here the
+    # window's reaction to it.
+    monkeypatch.setattr(integrity, "quick_check", lambda shop: ["page 7: btreeInitPage error"])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    app_module.check_at_start(window, demo_shop)
+    qtbot.waitUntil(
+        lambda: any(p.name.startswith("damaged-") for p in demo_shop.paths.backups.iterdir()),
+        timeout=30000,
+    )
+    assert not window.damaged
+    assert backup.verify_backup(good.folder)
+    status = demo_shop.db.execute("SELECT status FROM item WHERE sku = 'R-0002'").fetchone()[0]
+    assert status == "in_stock"  # the backup's records
+    assert any(p.name.startswith("damaged-") for p in demo_shop.paths.backups.iterdir())
+
+
+def test_declining_the_restore_closes_without_writing(
+    qtbot, monkeypatch, window: MainWindow, demo_shop: Shop
+) -> None:
+    from jewelerdesk.services import integrity
+
+    backup.back_up(demo_shop)
+    monkeypatch.setattr(integrity, "quick_check", lambda shop: ["database disk image is malformed"])
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    app_module.check_at_start(window, demo_shop)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30000)
+    assert window.damaged
+    assert [b.reason for b in backup.list_backups(demo_shop.paths.backups)] == ["manual"]

@@ -1,0 +1,274 @@
+"""Backups, restore, the records check and the one-window lock, against real files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from jewelerdesk.domain.model import ShopIdentity
+from jewelerdesk.errors import StorageError
+from jewelerdesk.instance import AlreadyOpen, InstanceLock, network_filesystem
+from jewelerdesk.paths import DataPaths
+from jewelerdesk.services import backup, certificates, integrity, inventory, sales
+from jewelerdesk.services.shop import Shop
+from jewelerdesk.store import database, records
+
+
+def snapshot(shop: Shop) -> tuple[dict[str, int], set[str]]:
+    return database.table_counts(shop.db), records.all_document_hashes(shop.db)
+
+
+@pytest.fixture
+def busy_shop(demo_shop: Shop) -> Shop:
+    sales.sell(demo_shop, sales.SaleRequest(["R-0001"]))
+    certificates.issue_certificate(demo_shop, "R-0001")
+    return demo_shop
+
+
+def test_a_backup_is_complete_and_verified(busy_shop: Shop, tmp_path: Path) -> None:
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    assert info.folder.parent == tmp_path / "usb" and not list((tmp_path / "usb").glob("*.part"))
+    counts, hashes = snapshot(busy_shop)
+    assert info.counts == counts and info.documents == len(hashes) > 0
+    for sha in hashes:  # every document and the issued certificate, byte for byte
+        data = (info.folder / "documents" / sha[:2] / sha).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sha
+    manifest = json.loads((info.folder / "backup.json").read_text())
+    assert manifest["schema_version"] == database.schema_version(busy_shop.db)
+    assert backup.verify_backup(info.folder).counts == counts
+
+
+def test_restore_into_a_new_folder_gives_the_same_records(busy_shop: Shop, tmp_path: Path):
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    fresh = Shop.open(DataPaths(tmp_path / "elsewhere"))
+    try:
+        backup.restore(fresh, info.folder)
+        assert snapshot(fresh) == snapshot(busy_shop)
+        cert = certificates.certificates_of(fresh, "R-0001")[0]
+        pdf = certificates.reprint(fresh, cert.number)
+        path = tmp_path / "c.pdf"
+        path.write_bytes(pdf)
+        assert certificates.verify_file(path, shop=busy_shop).ok
+        assert integrity.check_shop(fresh).ok
+    finally:
+        fresh.close()
+
+
+def test_restore_backs_up_the_current_records_first(busy_shop: Shop, tmp_path: Path) -> None:
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    before = snapshot(busy_shop)
+    sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))  # after the backup
+    after_sale = snapshot(busy_shop)
+    backup.restore(busy_shop, info.folder)
+    assert snapshot(busy_shop) == before
+    assert inventory.get_item_by_sku(busy_shop, "R-0002").status == "in_stock"
+    kept = [b for b in backup.list_backups(busy_shop.paths.backups) if b.reason == "before-restore"]
+    assert len(kept) == 1 and kept[0].counts == after_sale[0]  # the undone sale is not lost
+
+
+@pytest.mark.parametrize("damage", ["database byte", "missing document", "changed document",
+                                    "not a backup", "description edited"])  # fmt: skip
+def test_a_damaged_backup_is_refused_before_anything_changes(
+    busy_shop: Shop, tmp_path: Path, damage: str
+) -> None:
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    folder = info.folder
+    some_doc = next((folder / "documents").rglob("*"), None)
+    docs = [p for p in (folder / "documents").rglob("*") if p.is_file()]
+    if damage == "database byte":
+        db = folder / "jewelerdesk.db"
+        data = bytearray(db.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        db.write_bytes(bytes(data))
+    elif damage == "missing document":
+        docs[0].unlink()
+    elif damage == "changed document":
+        docs[0].write_bytes(b"not the original")
+    elif damage == "not a backup":
+        (folder / "backup.json").unlink()
+    else:
+        m = json.loads((folder / "backup.json").read_text())
+        m["counts"]["item"] += 1
+        (folder / "backup.json").write_text(json.dumps(m))
+    assert some_doc is not None
+    before = snapshot(busy_shop)
+    with pytest.raises(StorageError):
+        backup.restore(busy_shop, folder)
+    assert snapshot(busy_shop) == before
+    assert not [
+        b for b in backup.list_backups(busy_shop.paths.backups) if b.reason == "before-restore"
+    ]
+
+
+def test_automatic_backups_on_change_daily_and_pruned(shop: Shop) -> None:
+    inventory.save_shop_identity(shop, ShopIdentity("Retention Shop", "1 Main St", "US"))
+    start = datetime(2026, 1, 1, 18, 0, tzinfo=UTC)
+    made = 0
+    for day in range(400):  # a backup every evening for more than a year
+        if backup.back_up(shop, reason="daily", now=start + timedelta(days=day)):
+            made += 1
+    assert made == 400
+    today = (start + timedelta(days=399)).date()
+    removed = backup.prune(shop.paths.backups, today)
+    kept = sorted(b.when.date() for b in backup.list_backups(shop.paths.backups))
+    assert len(removed) == 400 - len(kept)
+    assert kept[-7:] == [today - timedelta(days=n) for n in range(6, -1, -1)]  # 7 daily
+    assert len({(d.year, d.month) for d in kept}) == 12  # 12 monthly
+    assert len(kept) <= 7 + 4 + 12
+    manual = backup.back_up(shop, shop.paths.backups, reason="manual", now=start)
+    backup.prune(shop.paths.backups, today)
+    assert manual.folder.exists()  # a backup made by hand is never pruned
+
+
+def test_closing_backs_up_only_when_something_changed(demo_shop: Shop) -> None:
+    first = backup.automatic_backup(demo_shop, "closing")
+    assert first is not None
+    time.sleep(0.05)
+    assert backup.automatic_backup(demo_shop, "closing") is None  # nothing new
+    assert backup.automatic_backup(demo_shop, "daily") is None  # one made today already
+    time.sleep(0.05)
+    sales.sell(demo_shop, sales.SaleRequest(["R-0002"]))
+    assert backup.automatic_backup(demo_shop, "closing") is not None
+
+
+def test_check_finds_damage_and_edits_and_names_the_first(busy_shop: Shop, tmp_path: Path):
+    assert integrity.check_shop(busy_shop).ok
+    # a document file changed on disk
+    doc = records.all_documents(busy_shop.db)[0]
+    path = busy_shop.files.path_for(doc.sha256)
+    original = path.read_bytes()
+    path.write_bytes(original + b"tampered")
+    report = integrity.check_shop(busy_shop)
+    assert not report.ok and doc.original_name in report.problems[0]
+    path.write_bytes(original)
+    # a certificate's record edited behind the app's back (the guard triggers dropped)
+    cert = certificates.certificates_of(busy_shop, "R-0001")[0]
+    raw = sqlite3.connect(busy_shop.paths.database)
+    raw.execute("DROP TRIGGER certificate_no_update")
+    raw.execute(
+        "UPDATE certificate SET payload = replace(payload, '1200', '1300') WHERE id = ?", [cert.id]
+    )
+    raw.commit()
+    raw.close()
+    report = integrity.check_shop(busy_shop)
+    assert [p for p in report.problems if cert.number in p and "edited" in p]
+
+
+def test_a_damaged_database_file_is_detected(demo_shop: Shop, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.db"
+    database.write_verified_copy(demo_shop.db, copy)
+    data = bytearray(copy.read_bytes())
+    for i in range(4096 * 3, 4096 * 3 + 200):  # scribble over a page in the middle
+        data[i] = 0x5A
+    copy.write_bytes(bytes(data))
+    db = database.open_readonly(copy)
+    try:
+        assert database.integrity_problems(db, full=True)
+    finally:
+        db.close()
+
+
+# ----------------------------------------------------------------------------- one window
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from jewelerdesk.instance import InstanceLock
+from jewelerdesk.paths import DataPaths
+lock = InstanceLock(DataPaths(Path(sys.argv[1]))).acquire()  # held while it sleeps
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_window_is_refused_and_a_crashed_one_leaves_no_stale_lock(tmp_path: Path):
+    paths = DataPaths(tmp_path / "shop")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(paths.root)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(AlreadyOpen, match=f"process {holder.pid}"):
+            InstanceLock(paths).acquire()
+        os.kill(holder.pid, signal.SIGKILL)  # a crash: no clean-up runs
+        holder.wait(10)
+        with InstanceLock(paths):  # the OS dropped the lock with the process
+            with pytest.raises(AlreadyOpen):
+                InstanceLock(paths).acquire()
+    finally:
+        holder.kill()
+        holder.wait(10)
+
+
+def test_a_data_folder_on_a_network_share_is_recognised(tmp_path: Path) -> None:
+    mounts = (
+        "/dev/sda1 / ext4 rw 0 0\n"
+        "//server/shop /mnt/shop cifs rw 0 0\n"
+        "server:/export /srv/nfs nfs4 rw 0 0\n"
+    )
+    assert network_filesystem(Path("/mnt/shop/JewelerDesk"), mounts) == "cifs"
+    assert network_filesystem(Path("/srv/nfs"), mounts) == "nfs4"
+    assert network_filesystem(Path("/home/shop/JewelerDesk"), mounts) is None
+    assert network_filesystem(Path("/mnt/shopping"), mounts) is None
+
+
+def test_backup_refuses_when_a_document_is_missing(busy_shop: Shop, tmp_path: Path) -> None:
+    doc = records.all_documents(busy_shop.db)[0]
+    busy_shop.files.path_for(doc.sha256).unlink()
+    with pytest.raises(StorageError, match="missing"):
+        backup.back_up(busy_shop, tmp_path / "usb")
+    assert not list((tmp_path / "usb").iterdir())  # no half-made backup left
+
+
+def test_list_backups_ignores_unfinished_and_foreign_folders(shop: Shop, tmp_path: Path):
+    inventory.save_shop_identity(shop, ShopIdentity("List Shop", "1 Main St", "US"))
+    root = tmp_path / "b"
+    ok = backup.back_up(shop, root, now=datetime(2026, 3, 1, tzinfo=UTC))
+    (root / "jewelerdesk-backup-2026-03-02T000000.part").mkdir()
+    (root / "holiday photos").mkdir()
+    assert [b.folder for b in backup.list_backups(root)] == [ok.folder]
+    assert backup.list_backups(tmp_path / "nowhere") == []
+    assert date(2026, 3, 1) == ok.when.date()
+
+
+def test_a_database_damaged_in_place_is_set_aside_and_restored(
+    demo_shop: Shop, tmp_path: Path
+) -> None:
+    info = backup.back_up(demo_shop)
+    good = snapshot(demo_shop)
+    paths = demo_shop.paths
+    demo_shop.close()
+    data = bytearray(paths.database.read_bytes())
+    for i in range(4096 * 2, 4096 * 2 + 300):  # scribble over a page
+        data[i] = 0x5A
+    paths.database.write_bytes(bytes(data))
+    Path(f"{paths.database}-wal").unlink(missing_ok=True)
+    shop = Shop(paths, database.connect(paths.database))  # opened without migrating
+    try:
+        assert database.integrity_problems(shop.db)  # what the app checks at start
+        backup.restore(shop, info.folder, keep_current=False)
+        assert not database.integrity_problems(shop.db, full=True)
+        assert snapshot(shop) == good
+        aside = [p for p in paths.backups.iterdir() if p.name.startswith("damaged-")]
+        assert len(aside) == 1 and (aside[0] / "jewelerdesk.db").read_bytes() == bytes(data)
+    finally:
+        shop.close()
+
+
+def test_a_backup_that_does_not_verify_is_not_kept(busy_shop: Shop, tmp_path: Path) -> None:
+    doc = records.all_documents(busy_shop.db)[0]
+    path = busy_shop.files.path_for(doc.sha256)
+    path.write_bytes(path.read_bytes() + b"bit rot")
+    with pytest.raises(StorageError, match="changed"):
+        backup.back_up(busy_shop, tmp_path / "usb")
+    assert list((tmp_path / "usb").iterdir()) == []
