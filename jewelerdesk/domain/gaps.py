@@ -608,6 +608,22 @@ def _screening_gaps(
     return out
 
 
+def lot_balance_gaps(
+    lot: MetalLot, totals: LotTotals | None, parties: dict[str, Party]
+) -> list[Gap]:
+    """G11 for the lot as a whole (the same on every piece made from it)."""
+    balance = lot_balance_finding(lot, totals) if totals else None
+    if balance is None:
+        return []
+    label = f"Metal lot {lot.lot_no} ({lot.fineness_ppt} {lot.metal})"
+    return _finding_gaps([balance], "lot", lot.id, label, DocType.ASSAY_CERTIFICATE, parties)
+
+
+#: The rule dates a kept check must be redone at (a piece with no acquisition date counts as
+#: acquired today, so the day a date passes can change its gaps).
+RULE_DATES = (RUSSIA_PHASE1_START, RUSSIA_PHASE2_START, SOW_2002_GRACE_END)
+
+
 def custody_gaps(
     item: Item,
     lots: dict[str, MetalLot],
@@ -653,13 +669,10 @@ def custody_gaps(
         found += document_findings(
             events, paper.for_lot.get(lot.id, []), custody.documents, "", None
         )
-        totals = custody.lot_totals.get(lot.id)
-        balance = lot_balance_finding(lot, totals) if totals else None
-        if balance:
-            found.append(balance)
         gaps += _finding_gaps(
             found, "lot", lot.id, label, DocType.ASSAY_CERTIFICATE, custody.parties
         )
+        gaps += lot_balance_gaps(lot, custody.lot_totals.get(lot.id), custody.parties)
         if screening is not None:
             gaps += _screening_gaps(
                 "lot",

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ..domain.custody import (
     CONFIDENCE_LABELS,
@@ -22,12 +24,15 @@ from ..domain.custody import (
     superseded_by,
 )
 from ..domain.gaps import (
+    RULE_DATES,
     CustodyRecords,
     Gap,
     Paperwork,
     Screening,
     Severity,
+    lot_balance_gaps,
     piece_gaps,
+    sort_gaps,
     stone_label,
 )
 from ..domain.model import Document, Item, Party, PartyKind, SubjectKind
@@ -36,7 +41,7 @@ from ..domain.statements import statements
 from ..domain.validation import is_country, is_region
 from ..errors import BadDocument, Conflict, NotFound, ValidationError
 from ..reference.lists import ListFormatError, ListInfo, RiskLists, active, parse_list
-from ..store import backfill, events, records
+from ..store import backfill, events, gapcache, records
 from .shop import Shop
 
 # ----------------------------------------------------------------------------- lists
@@ -610,8 +615,9 @@ def _custody_records(
     )
 
 
-def gaps_for_shop(shop: Shop, today: date | None = None) -> ShopGaps:
-    day = today or date.today()
+def _full_pass(shop: Shop, wanted: set[str], day: date) -> list[PieceGaps]:
+    """The gaps of many pieces at once: every record read in one pass (cheaper than piece by
+    piece when most of the shop is to be judged)."""
     lots = {lot.id: lot for lot in records.all_lots(shop.db)}
     docs = records.documents_by_subject(shop.db)
     screened = screening(shop)
@@ -621,12 +627,132 @@ def gaps_for_shop(shop: Shop, today: date | None = None) -> ShopGaps:
         {d.id: d for d in records.all_documents(shop.db)},
     )
     acks = events.all_acks(shop.db)
+    return [
+        _split(item, piece_gaps(item, lots, _paperwork(item, docs), day, screened, custody), acks)
+        for item in records.iter_items_full(shop.db)
+        if item.id in wanted
+    ]
+
+
+def _is_lot_balance(g: Gap) -> bool:
+    return g.rule == "G11" and g.component == "lot"
+
+
+def _gap_row(g: Gap, reason: str | None = None, at: str | None = None) -> tuple[Any, ...]:
+    """What the dashboard shows of a gap; its explanation and actions are read per piece."""
+    return (
+        g.rule,
+        int(g.severity),
+        g.component,
+        g.component_id,
+        g.component_label,
+        g.title,
+        reason,
+        at,
+    )
+
+
+_SEVERITIES = {int(s): s for s in Severity}
+
+
+def _kept(item_id: str, kept: gapcache.Kept) -> PieceGaps:
+    sku, description, _lots, rows = kept
+    open_: list[Gap] = []
+    acknowledged: list[Acknowledged] = []
+    for rule, severity, component, cid, label, title, reason, at in rows:
+        g = Gap(rule, _SEVERITIES[severity], component, cid, label, title, "", "")
+        if reason is None:
+            open_.append(g)
+        else:
+            acknowledged.append(Acknowledged(g, reason, at))
+    return PieceGaps(item_id, sku, description, open_, acknowledged)
+
+
+def _keep(p: PieceGaps) -> list[tuple[Any, ...]]:
+    """A piece's gaps as kept: all but its lots' balances (judged when read)."""
+    return [_gap_row(g) for g in p.gaps if not _is_lot_balance(g)] + [
+        _gap_row(a.gap, a.reason, a.recorded_at)
+        for a in p.acknowledged
+        if not _is_lot_balance(a.gap)
+    ]
+
+
+def _valid_until(shop: Shop, day: date) -> str:
+    dates = [d.isoformat() for d in RULE_DATES if d > day]
+    due = gapcache.next_date_after(shop.db, day.isoformat())
+    return min([*dates, *([due] if due else [])], default="")
+
+
+def gaps_for_shop(
+    shop: Shop,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ShopGaps:
+    """Every piece's open gaps, for the dashboard: each gap's rule, severity, component and
+    title (its explanation and the actions that close it come from ``gaps_for_items``).
+
+    Checks kept from earlier runs are reused (the database drops a piece's kept check whenever
+    something it depends on changes); only the rest are judged now and kept. Each lot's balance
+    (G11) is judged afresh and added to its pieces."""
+    day = today or date.today()
+    kept = gapcache.valid_rows(shop.db, day.isoformat())
+    all_ids = gapcache.all_item_ids(shop.db)
+    missing = [i for i in all_ids if i not in kept]
+    if missing:
+        until = _valid_until(shop, day)
+        if len(missing) > 2000:
+            judged = _full_pass(shop, set(missing), day)
+        else:
+            judged = []
+            for start in range(0, len(missing), 500):
+                judged += gaps_for_items(shop, missing[start : start + 500], day)
+                if progress:
+                    progress(start, len(missing))
+        lots_of = gapcache.lots_of_items(shop.db, [p.item_id for p in judged])
+        rows = [
+            (p.item_id, until, p.sku, p.description, lots_of[p.item_id], _keep(p)) for p in judged
+        ]
+        with shop.db.atomic():
+            gapcache.put(shop.db, rows)
+        kept.update({i: (sku, d, lots, gaps) for i, _u, sku, d, lots, gaps in rows})
+    # the lots' own balances, once per lot
+    lots = {lot.id: lot for lot in records.all_lots(shop.db)}
+    totals = events.lot_totals(shop.db, list(lots))
+    parties = {p.id: p for p in records.all_parties(shop.db)}
+    balance = {
+        lot_id: lot_balance_gaps(lot, totals.get(lot_id), parties) for lot_id, lot in lots.items()
+    }
+    acks = events.all_acks(shop.db) if any(balance.values()) else {}
     result = ShopGaps(pieces=[], pieces_checked=0)
-    for item in records.iter_items_full(shop.db):
+    labels = {s: s.label for s in Severity}
+    for item_id in all_ids:
+        found = _kept(item_id, kept[item_id])
+        extra = [g for lot_id in kept[item_id][2] for g in balance.get(lot_id, [])]
+        if extra:
+            for g in extra:
+                a = acks.get((g.rule, g.component_id))
+                if a is None:
+                    found.gaps.append(g)
+                else:
+                    found.acknowledged.append(Acknowledged(g, a.reason, a.recorded_at))
+            found.gaps[:] = sort_gaps(found.gaps)
         result.pieces_checked += 1
-        found = _split(
-            item, piece_gaps(item, lots, _paperwork(item, docs), day, screened, custody), acks
-        )
+        result.acknowledged += len(found.acknowledged)
+        if found.gaps:
+            result.pieces.append(found)
+            result.by_rule.update(g.rule for g in found.gaps)
+            result.by_severity.update(labels[g.severity] for g in found.gaps)
+    result.pieces.sort(key=lambda p: (-(p.worst or 0), -len(p.gaps), p.sku))
+    return result
+
+
+def gaps_for_shop_uncached(shop: Shop, today: date | None = None) -> ShopGaps:
+    """Every piece judged from its records now, each gap in full (explanation, basis,
+    actions): for a complete report, and to check the kept checks against."""
+    day = today or date.today()
+    result = ShopGaps(pieces=[], pieces_checked=0)
+    for found in _full_pass(shop, set(gapcache.all_item_ids(shop.db)), day):
+        result.pieces_checked += 1
         result.acknowledged += len(found.acknowledged)
         if found.gaps:
             result.pieces.append(found)

@@ -496,4 +496,218 @@ def v5_event_hashes(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals, v4_sales, v5_event_hashes]
+V6 = """
+-- Each piece's custody check, kept between runs so the shop-wide dashboard does not re-judge
+-- 100,000 pieces each time. A derived cache, never evidence: any write that can change a
+-- piece's gaps deletes its row (the triggers below), and a row dated by the first day a
+-- date-dependent rule could change is not used after it. A lot's own balance (G11) is judged
+-- when read: one draw would otherwise invalidate every piece made from the lot.
+CREATE TABLE gap_cache (
+    item_id TEXT PRIMARY KEY,
+    valid_until TEXT NOT NULL,
+    sku TEXT NOT NULL,
+    description TEXT NOT NULL,
+    lot_ids TEXT NOT NULL
+);
+-- The kept gaps themselves: what the dashboard shows of each (explanations are read per piece).
+CREATE TABLE gap_cache_gap (
+    item_id TEXT NOT NULL REFERENCES gap_cache(item_id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    severity INTEGER NOT NULL,
+    component TEXT NOT NULL,
+    component_id TEXT NOT NULL,
+    component_label TEXT NOT NULL,
+    title TEXT NOT NULL,
+    ack_reason TEXT,
+    ack_at TEXT,
+    PRIMARY KEY (item_id, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER gap_cache_item_update AFTER UPDATE ON item
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (OLD.id, NEW.id);
+END;
+
+CREATE TRIGGER gap_cache_item_delete AFTER DELETE ON item
+BEGIN
+    DELETE FROM gap_cache WHERE item_id = OLD.id;
+END;
+
+CREATE TRIGGER gap_cache_stone_insert AFTER INSERT ON stone
+BEGIN
+    DELETE FROM gap_cache WHERE item_id = NEW.item_id;
+END;
+
+CREATE TRIGGER gap_cache_stone_update AFTER UPDATE ON stone
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (OLD.item_id, NEW.item_id);
+END;
+
+CREATE TRIGGER gap_cache_stone_delete AFTER DELETE ON stone
+BEGIN
+    DELETE FROM gap_cache WHERE item_id = OLD.item_id;
+END;
+
+CREATE TRIGGER gap_cache_metal_component_insert AFTER INSERT ON metal_component
+BEGIN
+    DELETE FROM gap_cache WHERE item_id = NEW.item_id;
+END;
+
+CREATE TRIGGER gap_cache_metal_component_update AFTER UPDATE ON metal_component
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (OLD.item_id, NEW.item_id);
+END;
+
+CREATE TRIGGER gap_cache_metal_component_delete AFTER DELETE ON metal_component
+BEGIN
+    DELETE FROM gap_cache WHERE item_id = OLD.item_id;
+END;
+
+CREATE TRIGGER gap_cache_lot_update AFTER UPDATE ON metal_lot
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT item_id FROM metal_component WHERE lot_id IN (OLD.id, NEW.id));
+END;
+
+CREATE TRIGGER gap_cache_subject_insert AFTER INSERT ON custody_subject
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE NEW.subject_kind = 'item' AND id = NEW.subject_id UNION SELECT item_id FROM stone WHERE NEW.subject_kind = 'stone' AND id = NEW.subject_id UNION SELECT item_id FROM metal_component WHERE NEW.subject_kind = 'lot' AND NEW.role <> 'input' AND lot_id = NEW.subject_id);
+END;
+
+CREATE TRIGGER gap_cache_correction AFTER INSERT ON custody_event WHEN NEW.corrects_event_id IS NOT NULL
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT x.subject_id FROM custody_subject x WHERE x.event_id = NEW.corrects_event_id AND x.subject_kind = 'item'
+      UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id
+            WHERE x.event_id = NEW.corrects_event_id
+      UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id
+            WHERE x.event_id = NEW.corrects_event_id AND x.role <> 'input');
+END;
+
+CREATE TRIGGER gap_cache_evidence_insert AFTER INSERT ON custody_evidence
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT x.subject_id FROM custody_subject x WHERE x.event_id = NEW.event_id AND x.subject_kind = 'item'
+      UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id
+            WHERE x.event_id = NEW.event_id
+      UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id
+            WHERE x.event_id = NEW.event_id AND x.role <> 'input');
+END;
+
+CREATE TRIGGER gap_cache_link_insert AFTER INSERT ON document_link
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE NEW.subject_kind = 'item' AND id = NEW.subject_id
+      UNION SELECT item_id FROM stone WHERE NEW.subject_kind = 'stone' AND id = NEW.subject_id
+      UNION SELECT item_id FROM metal_component WHERE NEW.subject_kind = 'lot' AND lot_id = NEW.subject_id
+      UNION SELECT id FROM item WHERE supplier_id = NEW.subject_id OR maker_id = NEW.subject_id
+      UNION SELECT item_id FROM stone WHERE supplier_id = NEW.subject_id
+      UNION SELECT m.item_id FROM metal_component m JOIN metal_lot l ON l.id = m.lot_id
+            WHERE l.refiner_id = NEW.subject_id OR l.supplier_id = NEW.subject_id
+      UNION SELECT x.subject_id FROM custody_subject x JOIN custody_event e ON e.id = x.event_id
+            WHERE x.subject_kind = 'item' AND NEW.subject_id IN (e.source_owner_id, e.source_possessor_id,
+                                                      e.dest_owner_id, e.dest_possessor_id)
+      UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE NEW.subject_id IN (e.source_owner_id, e.source_possessor_id, e.dest_owner_id,
+                          e.dest_possessor_id)
+      UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE x.role <> 'input' AND NEW.subject_id IN (e.source_owner_id, e.source_possessor_id,
+                                                 e.dest_owner_id, e.dest_possessor_id));
+END;
+
+CREATE TRIGGER gap_cache_link_delete AFTER DELETE ON document_link
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE OLD.subject_kind = 'item' AND id = OLD.subject_id
+      UNION SELECT item_id FROM stone WHERE OLD.subject_kind = 'stone' AND id = OLD.subject_id
+      UNION SELECT item_id FROM metal_component WHERE OLD.subject_kind = 'lot' AND lot_id = OLD.subject_id
+      UNION SELECT id FROM item WHERE supplier_id = OLD.subject_id OR maker_id = OLD.subject_id
+      UNION SELECT item_id FROM stone WHERE supplier_id = OLD.subject_id
+      UNION SELECT m.item_id FROM metal_component m JOIN metal_lot l ON l.id = m.lot_id
+            WHERE l.refiner_id = OLD.subject_id OR l.supplier_id = OLD.subject_id
+      UNION SELECT x.subject_id FROM custody_subject x JOIN custody_event e ON e.id = x.event_id
+            WHERE x.subject_kind = 'item' AND OLD.subject_id IN (e.source_owner_id, e.source_possessor_id,
+                                                      e.dest_owner_id, e.dest_possessor_id)
+      UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE OLD.subject_id IN (e.source_owner_id, e.source_possessor_id, e.dest_owner_id,
+                          e.dest_possessor_id)
+      UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE x.role <> 'input' AND OLD.subject_id IN (e.source_owner_id, e.source_possessor_id,
+                                                 e.dest_owner_id, e.dest_possessor_id));
+END;
+
+CREATE TRIGGER gap_cache_document_update AFTER UPDATE ON document
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE id IN (SELECT subject_id FROM document_link WHERE document_id = NEW.id AND subject_kind = 'item') UNION SELECT item_id FROM stone WHERE id IN (SELECT subject_id FROM document_link WHERE document_id = NEW.id AND subject_kind = 'stone') UNION SELECT item_id FROM metal_component WHERE lot_id IN (SELECT subject_id FROM document_link WHERE document_id = NEW.id AND subject_kind = 'lot') UNION SELECT x.subject_id FROM custody_subject x JOIN custody_evidence v ON v.event_id = x.event_id WHERE v.document_id = NEW.id AND x.subject_kind = 'item' UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id JOIN custody_evidence v ON v.event_id = x.event_id WHERE v.document_id = NEW.id UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id JOIN custody_evidence v ON v.event_id = x.event_id WHERE v.document_id = NEW.id AND x.role <> 'input');
+END;
+
+CREATE TRIGGER gap_cache_statement_confirmed AFTER INSERT ON statement_confirmation
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE id IN (SELECT subject_id FROM document_link WHERE document_id = NEW.document_id AND subject_kind = 'item') UNION SELECT item_id FROM stone WHERE id IN (SELECT subject_id FROM document_link WHERE document_id = NEW.document_id AND subject_kind = 'stone') UNION SELECT item_id FROM metal_component WHERE lot_id IN (SELECT subject_id FROM document_link WHERE document_id = NEW.document_id AND subject_kind = 'lot') UNION SELECT x.subject_id FROM custody_subject x JOIN custody_evidence v ON v.event_id = x.event_id WHERE v.document_id = NEW.document_id AND x.subject_kind = 'item' UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id JOIN custody_evidence v ON v.event_id = x.event_id WHERE v.document_id = NEW.document_id UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id JOIN custody_evidence v ON v.event_id = x.event_id WHERE v.document_id = NEW.document_id AND x.role <> 'input');
+END;
+
+CREATE TRIGGER gap_cache_party_update AFTER UPDATE ON party
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE supplier_id = NEW.id OR maker_id = NEW.id
+      UNION SELECT item_id FROM stone WHERE supplier_id = NEW.id
+      UNION SELECT m.item_id FROM metal_component m JOIN metal_lot l ON l.id = m.lot_id
+            WHERE l.refiner_id = NEW.id OR l.supplier_id = NEW.id
+      UNION SELECT x.subject_id FROM custody_subject x JOIN custody_event e ON e.id = x.event_id
+            WHERE x.subject_kind = 'item' AND NEW.id IN (e.source_owner_id, e.source_possessor_id,
+                                                      e.dest_owner_id, e.dest_possessor_id)
+      UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE NEW.id IN (e.source_owner_id, e.source_possessor_id, e.dest_owner_id,
+                          e.dest_possessor_id)
+      UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE x.role <> 'input' AND NEW.id IN (e.source_owner_id, e.source_possessor_id,
+                                                 e.dest_owner_id, e.dest_possessor_id));
+END;
+
+CREATE TRIGGER gap_cache_party_screened AFTER INSERT ON party_screening
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE supplier_id = NEW.party_id OR maker_id = NEW.party_id
+      UNION SELECT item_id FROM stone WHERE supplier_id = NEW.party_id
+      UNION SELECT m.item_id FROM metal_component m JOIN metal_lot l ON l.id = m.lot_id
+            WHERE l.refiner_id = NEW.party_id OR l.supplier_id = NEW.party_id
+      UNION SELECT x.subject_id FROM custody_subject x JOIN custody_event e ON e.id = x.event_id
+            WHERE x.subject_kind = 'item' AND NEW.party_id IN (e.source_owner_id, e.source_possessor_id,
+                                                      e.dest_owner_id, e.dest_possessor_id)
+      UNION SELECT s.item_id FROM stone s JOIN custody_subject x ON x.subject_id = s.id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE NEW.party_id IN (e.source_owner_id, e.source_possessor_id, e.dest_owner_id,
+                          e.dest_possessor_id)
+      UNION SELECT m.item_id FROM metal_component m JOIN custody_subject x ON x.subject_id = m.lot_id
+            JOIN custody_event e ON e.id = x.event_id
+            WHERE x.role <> 'input' AND NEW.party_id IN (e.source_owner_id, e.source_possessor_id,
+                                                 e.dest_owner_id, e.dest_possessor_id));
+END;
+
+CREATE TRIGGER gap_cache_list_installed AFTER INSERT ON reference_list
+BEGIN
+    DELETE FROM gap_cache;
+END;
+
+CREATE TRIGGER gap_cache_ack AFTER INSERT ON gap_ack
+BEGIN
+    DELETE FROM gap_cache WHERE item_id IN (SELECT id FROM item WHERE id = NEW.component_id UNION SELECT item_id FROM stone WHERE id = NEW.component_id UNION SELECT item_id FROM metal_component WHERE lot_id = NEW.component_id);
+END;
+
+CREATE TRIGGER gap_cache_shop_insert AFTER INSERT ON settings WHEN NEW.key = 'shop'
+BEGIN
+    DELETE FROM gap_cache;
+END;
+
+CREATE TRIGGER gap_cache_shop_update AFTER UPDATE ON settings WHEN NEW.key = 'shop'
+BEGIN
+    DELETE FROM gap_cache;
+END;
+"""
+
+
+def v6_gap_cache(db: sqlite_utils.Database) -> None:
+    for statement in _split(V6):
+        db.execute(statement)
+
+
+MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals, v4_sales, v5_event_hashes, v6_gap_cache]
