@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
+from typing import NamedTuple
 
 from ..reference.lists import RiskLists
 from .custody import (
@@ -67,8 +68,9 @@ class Action:
     field_name: str = ""  # the field to fill ("field"), or the party id ("screen", "party")
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):
+    """One open gap. A named tuple: a shop-wide check builds hundreds of thousands."""
+
     rule: str
     severity: Severity
     component: str  # "stone", "lot" or "piece"

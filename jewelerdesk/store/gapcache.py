@@ -7,47 +7,60 @@ from typing import Any
 
 import sqlite_utils
 
-Kept = tuple[str, str, list[str], list[tuple[Any, ...]]]  # sku, description, lots, gap rows
+FIELD, RECORD = "\x1f", "\x1e"
+
+#: sku, description, lot ids, gap rows (each: rule, severity, component, component id, label,
+#: title, ack reason, ack time; the last two empty for an open gap)
+Kept = tuple[str, str, list[str], list[list[str]]]
 
 
 def valid_rows(db: sqlite_utils.Database, today: str) -> dict[str, Kept]:
-    """item id -> (sku, description, its lot ids, its gap rows) for the rows still valid on
-    ``today``. A gap row is (rule, severity, component, component id, label, title,
-    ack reason, ack time); an acknowledged gap has a reason."""
-    out: dict[str, Kept] = {
-        r[0]: (r[1], r[2], r[3].split(",") if r[3] else [], [])
+    """item id -> what was kept of its check, for the rows still valid on ``today``."""
+    return {
+        r[0]: (
+            r[1],
+            r[2],
+            r[3].split(",") if r[3] else [],
+            [g.split(FIELD) for g in r[4].split(RECORD)] if r[4] else [],
+        )
         for r in db.execute(
-            "SELECT item_id, sku, description, lot_ids FROM gap_cache"
+            "SELECT item_id, sku, description, lot_ids, gaps FROM gap_cache"
             " WHERE valid_until = '' OR valid_until > ?",
             [today],
         )
     }
-    for r in db.execute(
-        "SELECT g.item_id, g.rule, g.severity, g.component, g.component_id, g.component_label,"
-        " g.title, g.ack_reason, g.ack_at FROM gap_cache_gap g JOIN gap_cache c USING (item_id)"
-        " WHERE c.valid_until = '' OR c.valid_until > ? ORDER BY g.item_id, g.seq",
-        [today],
-    ):
-        out[r[0]][3].append(r[1:])
-    return out
 
 
 def put(
     db: sqlite_utils.Database,
-    rows: Iterable[tuple[str, str, str, str, Sequence[str], Sequence[tuple[Any, ...]]]],
+    rows: Iterable[tuple[str, str, str, str, Sequence[str], Sequence[Sequence[Any]]]],
 ) -> None:
     """(item id, valid until, sku, description, lot ids, gap rows) — replacing what was kept."""
-    rows = list(rows)
     db.conn.executemany(
-        "INSERT OR REPLACE INTO gap_cache (item_id, valid_until, sku, description, lot_ids)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [(i, until, sku, desc, ",".join(lots)) for i, until, sku, desc, lots, _g in rows],
+        "INSERT OR REPLACE INTO gap_cache (item_id, valid_until, sku, description, lot_ids, gaps)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                i,
+                until,
+                sku,
+                desc,
+                ",".join(lots),
+                RECORD.join(FIELD.join(_clean(v) for v in g) for g in gaps),
+            )
+            for i, until, sku, desc, lots, gaps in rows
+        ],
     )
-    db.conn.executemany(
-        "INSERT INTO gap_cache_gap (item_id, seq, rule, severity, component, component_id,"
-        " component_label, title, ack_reason, ack_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(i, n, *g) for i, _u, _s, _d, _l, gaps in rows for n, g in enumerate(gaps)],
-    )
+
+
+def as_kept(gaps: Sequence[Sequence[Any]]) -> list[list[str]]:
+    """Gap rows as ``valid_rows`` gives them back."""
+    return [[_clean(v) for v in g] for g in gaps]
+
+
+def _clean(value: Any) -> str:
+    """A field as kept: the two separators cannot occur in it."""
+    return "" if value is None else str(value).replace(FIELD, " ").replace(RECORD, " ")
 
 
 def count(db: sqlite_utils.Database) -> int:

@@ -507,22 +507,12 @@ CREATE TABLE gap_cache (
     valid_until TEXT NOT NULL,
     sku TEXT NOT NULL,
     description TEXT NOT NULL,
-    lot_ids TEXT NOT NULL
+    lot_ids TEXT NOT NULL,
+    -- what the dashboard shows of each gap (rule, severity, component, its id and label,
+    -- title; and the reason and time when acknowledged): fields split by U+001F, gaps by
+    -- U+001E, so a whole shop is read back with one query and str.split
+    gaps TEXT NOT NULL
 );
--- The kept gaps themselves: what the dashboard shows of each (explanations are read per piece).
-CREATE TABLE gap_cache_gap (
-    item_id TEXT NOT NULL REFERENCES gap_cache(item_id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    rule TEXT NOT NULL,
-    severity INTEGER NOT NULL,
-    component TEXT NOT NULL,
-    component_id TEXT NOT NULL,
-    component_label TEXT NOT NULL,
-    title TEXT NOT NULL,
-    ack_reason TEXT,
-    ack_at TEXT,
-    PRIMARY KEY (item_id, seq)
-) WITHOUT ROWID;
 CREATE TRIGGER gap_cache_item_update AFTER UPDATE ON item
 BEGIN
     DELETE FROM gap_cache WHERE item_id IN (OLD.id, NEW.id);
