@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +46,8 @@ from ..errors import BadDocument, Conflict, NotFound, ValidationError
 from ..reference.lists import ListFormatError, ListInfo, RiskLists, active, parse_list
 from ..store import backfill, events, gapcache, records
 from .shop import Shop
+
+log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------- lists
 
@@ -715,6 +718,7 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _gaps_for_shop(shop: Shop, day: date, progress: Callable[[int, int], None] | None) -> ShopGaps:
+    since = gapcache.data_version(shop.db)
     kept = gapcache.valid_rows(shop.db, day.isoformat())
     all_ids = gapcache.all_item_ids(shop.db)
     missing = [i for i in all_ids if i not in kept]
@@ -732,8 +736,8 @@ def _gaps_for_shop(shop: Shop, day: date, progress: Callable[[int, int], None] |
         rows = [
             (p.item_id, until, p.sku, p.description, lots_of[p.item_id], _keep(p)) for p in judged
         ]
-        with shop.db.atomic():
-            gapcache.put(shop.db, rows)
+        if not gapcache.put_if_unchanged(shop.db, since, rows):
+            log.info("records changed during the shop-wide check; its results were not kept")
         kept.update(
             {i: (sku, d, list(lots), gapcache.as_kept(gaps)) for i, _u, sku, d, lots, gaps in rows}
         )

@@ -53,6 +53,32 @@ def put(
     )
 
 
+def data_version(db: sqlite_utils.Database) -> int:
+    """Changes whenever another connection commits (``PRAGMA data_version``)."""
+    return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+def put_if_unchanged(
+    db: sqlite_utils.Database,
+    since: int,
+    rows: Iterable[tuple[str, str, str, str, Sequence[str], Sequence[Sequence[Any]]]],
+) -> bool:
+    """Keep ``rows`` only if no other connection committed since ``data_version`` was
+    ``since``: checks judged from records someone changed meanwhile would be stale (their
+    triggers fired before the rows existed). The check and the write hold the write lock."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if data_version(db) != since:
+            db.execute("ROLLBACK")
+            return False
+        put(db, rows)
+        db.execute("COMMIT")
+        return True
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
 def as_kept(gaps: Sequence[Sequence[Any]]) -> list[list[str]]:
     """Gap rows as ``valid_rows`` gives them back."""
     return [[_clean(v) for v in g] for g in gaps]

@@ -141,3 +141,25 @@ def test_a_kept_check_is_redone_when_a_date_comes_due(demo_shop: Shop) -> None:
     same(shop, expiry)  # the last valid day: nothing lapsed yet
     after = same(shop, expiry + timedelta(days=1))  # lapsed the day after
     assert after.by_rule["G13"] > before.by_rule.get("G13", 0)
+
+
+def test_a_check_judged_while_the_records_change_is_not_kept(demo_shop: Shop, monkeypatch):
+    """The dashboard checks in the background while the counter keeps working: a piece
+    changed meanwhile must not be kept with its old gaps."""
+    from jewelerdesk.store import gapcache as store_cache
+
+    other = Shop.open(demo_shop.paths, sweep=False)  # the window's own connection
+    real = store_cache.lots_of_items
+
+    def meanwhile(db, item_ids):
+        ring = inventory.get_item_by_sku(other, "R-0009")
+        ring.stones[0].country_of_mining = "RU"  # a Russian stone: a new critical gap
+        inventory.save_item(other, ring)
+        return real(db, item_ids)
+
+    monkeypatch.setattr(store_cache, "lots_of_items", meanwhile)
+    custody.gaps_for_shop(demo_shop, TODAY)
+    monkeypatch.setattr(store_cache, "lots_of_items", real)
+    assert gapcache.count(demo_shop.db) == 0  # nothing kept from the stale judgement
+    same(demo_shop)  # and the next look is right
+    other.close()
