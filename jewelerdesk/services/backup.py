@@ -290,17 +290,22 @@ def changed_since_last_backup(shop: Shop) -> bool:
     return datetime.fromtimestamp(written, UTC) > newest.when
 
 
-def automatic_backup(shop: Shop, reason: str, now: datetime | None = None) -> BackupInfo | None:
-    """The app's own backup: on closing when something changed, and once a day. Never
-    raises for lack of space or a damaged copy: it is logged and the next one tries again."""
+def automatic_backup(
+    shop: Shop, reason: str, now: datetime | None = None, changed: bool | None = None
+) -> BackupInfo | None:
+    """The app's own backup: on closing when something changed (``changed``, when the caller
+    knows; else the files' times say), and once a day. Never raises for lack of space or a
+    damaged copy: it is logged and the next one tries again."""
     moment = now or datetime.now(UTC)
+    if changed is False:
+        return None
     if reason == "daily":
         newest = next(
             (b for b in list_backups(shop.paths.backups) if b.reason in AUTO_REASONS), None
         )
         if newest is not None and moment - newest.when < timedelta(hours=24):
             return None
-    elif not changed_since_last_backup(shop):
+    elif changed is None and not changed_since_last_backup(shop):
         return None
     try:
         info = back_up(shop, reason=reason, now=moment)

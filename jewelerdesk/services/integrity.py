@@ -9,8 +9,6 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..certificates import payload as pl
-from ..certificates.keys import ED25519_PRIVATE, verify_signature
 from ..errors import JewelerDeskError
 from ..store import database, records
 from ..store import sales as sale_store
@@ -43,6 +41,9 @@ def check_shop(
     shop: Shop, full: bool = True, progress: Callable[[int, int], None] | None = None
 ) -> CheckReport:
     """Everything that can be checked without the network; the first bad record comes first."""
+    from ..certificates import payload as pl
+    from ..certificates.keys import ED25519_PRIVATE, verify_signature
+
     report = CheckReport()
     report.problems += [
         f"The database file is damaged: {p}" for p in database.integrity_problems(shop.db, full)

@@ -7,6 +7,7 @@ task opens its own with :meth:`Shop.reopen`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import sqlite_utils
 
@@ -42,6 +43,13 @@ class Shop:
 
     def close(self) -> None:
         self.db.close()
+
+    def changes(self) -> int | None:
+        """Rows written through this connection since it opened (None once it is closed)."""
+        try:
+            return int(self.db.conn.total_changes)
+        except sqlite3.ProgrammingError:
+            return None
 
     def __enter__(self) -> Shop:
         return self

@@ -205,7 +205,9 @@ def _run_window(app: QApplication, paths: DataPaths) -> int:
             lambda exc, _tb: log.warning("daily backup: %s", exc),
         )
 
-    check_at_start(window, shop)
+    # Once the window is up and painted: the quick check reads the whole file (seconds at
+    # 100,000 pieces) and must not compete with the first screen.
+    QTimer.singleShot(3_000, lambda: check_at_start(window, shop))
     QTimer.singleShot(20_000, daily_backup)  # once the shop is in use, off the UI thread
     code = app.exec()
     shop.close()

@@ -66,6 +66,9 @@ class MainWindow(QMainWindow):
 
         self.badges: dict[str, Any] = {}  # item id -> that piece's custody check
         self.damaged = False  # set when the start-up check finds the database damaged
+        # Rows this window's connection has written so far: a close with nothing new written
+        # needs no backup (file times are no guide: opening a WAL database touches them).
+        self._changes_at_start = shop.changes()
         self.pieces = self._pieces_page()
         self.stones = self._stones_page()
         self.lots = self._lots_page()
@@ -826,10 +829,12 @@ class MainWindow(QMainWindow):
         from jewelerdesk.services import backup
 
         tasks.wait_for_all(30000)
-        if not self.damaged:
+        now = self.shop.changes()
+        changed = now is not None and now != self._changes_at_start
+        if not self.damaged and changed:
             QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                backup.automatic_backup(self.shop, "closing")
+                backup.automatic_backup(self.shop, "closing", changed=True)
             finally:
                 QGuiApplication.restoreOverrideCursor()
         super().closeEvent(event)

@@ -75,10 +75,20 @@ def test_closing_the_window_backs_up_when_something_changed(
     qtbot, window: MainWindow, demo_shop: Shop
 ) -> None:
     assert backup.list_backups(demo_shop.paths.backups) == []
+    sales.sell(demo_shop, sales.SaleRequest(["R-0002"]))  # something recorded in this session
     window.close()
     tasks.wait_for_all()
     [made] = backup.list_backups(demo_shop.paths.backups)
-    assert made.reason == "closing" and made.counts["item"] == 30
+    assert made.reason == "closing" and made.counts["sale"] == 1
+
+
+def test_closing_after_only_looking_makes_no_backup(qtbot, demo_shop: Shop) -> None:
+    w = MainWindow(demo_shop)
+    qtbot.addWidget(w)
+    w.show()
+    w.tabs.setCurrentWidget(w.lots)  # browsing reads, never writes
+    w.close()
+    assert backup.list_backups(demo_shop.paths.backups) == []
 
 
 def test_a_second_window_on_the_same_folder_is_refused(monkeypatch, demo_shop: Shop, shown) -> None:
