@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 def new_id() -> str:
@@ -28,6 +29,15 @@ class PartyKind(StrEnum):
     CARRIER = "carrier"
     CUSTOMER = "customer"
     SHOP = "shop"
+
+
+def label_of(mapping: dict[Any, str], value: str) -> str:
+    """The words for a stored code ("laboratory_grown" -> "Laboratory-grown"); an unknown code
+    as itself, underscores as spaces."""
+    for k, v in mapping.items():
+        if str(k) == value:
+            return v
+    return value.replace("_", " ")
 
 
 PARTY_KIND_LABELS = {

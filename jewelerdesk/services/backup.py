@@ -13,7 +13,6 @@ Restoring verifies the backup first and backs up the current state before replac
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,7 +26,7 @@ from typing import Any
 from .. import __version__
 from ..errors import DatabaseTooNew, StorageError
 from ..store import database, records
-from ..store.files import fsync_dir, write_atomic
+from ..store.files import DocumentFiles, file_sha256, fsync_dir, write_atomic
 from ..store.schema import MIGRATIONS
 from .shop import Shop
 
@@ -55,14 +54,6 @@ class BackupInfo:
     @property
     def when(self) -> datetime:
         return datetime.fromisoformat(self.created_at)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _place(src: Path, dst: Path) -> None:
@@ -115,7 +106,7 @@ def back_up(
                     f"A stored document ({sha[:12]}…) is missing from the shop's files; run "
                     "'Check the records' and restore it before backing up."
                 )
-            _place(src, part / "documents" / sha[:2] / sha)
+            _place(src, DocumentFiles(part / "documents").path_for(sha))
             if progress and i % 200 == 0:
                 progress(i, len(hashes))
         manifest = {
@@ -126,7 +117,7 @@ def back_up(
             "schema_version": version,
             "counts": counts,
             "documents": len(hashes),
-            "database_sha256": _sha256(part / DB_NAME),
+            "database_sha256": file_sha256(part / DB_NAME),
         }
         write_atomic(part / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         fsync_dir(part)
@@ -176,7 +167,7 @@ def verify_backup(folder: Path) -> BackupInfo:
     holds what its description says, and every document it refers to is there, unchanged."""
     data = _manifest(folder)
     db_path = folder / DB_NAME
-    if _sha256(db_path) != data.get("database_sha256"):
+    if file_sha256(db_path) != data.get("database_sha256"):
         raise StorageError(
             "The backup's database file has changed since the backup was made.", where=str(folder)
         )
@@ -200,13 +191,13 @@ def verify_backup(folder: Path) -> BackupInfo:
         raise StorageError(
             "The backup's database does not hold what its description says.", where=str(folder)
         )
+    kept = DocumentFiles(folder / "documents")
     for sha in hashes:
-        path = folder / "documents" / sha[:2] / sha
-        if not path.is_file():
+        if not kept.exists(sha):
             raise StorageError(
                 f"The backup is missing a document ({sha[:12]}…).", where=str(folder)
             )
-        if _sha256(path) != sha:
+        if not kept.verify(sha):
             raise StorageError(
                 f"A document in the backup has changed ({sha[:12]}…).", where=str(folder)
             )
@@ -354,7 +345,7 @@ def restore(shop: Shop, folder: Path, keep_current: bool = True) -> BackupInfo:
             if shop.files.exists(sha) and not shop.files.verify(sha):
                 shop.files.path_for(sha).unlink()  # damaged: the backup's copy replaces it
             if not shop.files.exists(sha):
-                shop.files.put(folder / "documents" / sha[:2] / sha)
+                shop.files.put(DocumentFiles(folder / "documents").path_for(sha))
         database.copy_into(source, shop.db)
     finally:
         source.close()

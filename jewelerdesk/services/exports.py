@@ -24,6 +24,7 @@ from ..domain.model import (
     ITEM_STATUS_LABELS,
     METAL_LABELS,
     ORIGIN_TYPE_LABELS,
+    label_of,
 )
 from ..domain.units import currency_exponent
 from ..errors import Cancelled, StorageError, ValidationError
@@ -75,25 +76,18 @@ class Table:
 # ----------------------------------------------------------------------------- the tables
 
 
-def _label(mapping: dict[Any, str], value: str) -> str:
-    for k, v in mapping.items():
-        if str(k) == value:
-            return v
-    return value.replace("_", " ")
-
-
 def _describe(kind: str, desc: str) -> str:
     """Words for the coded descriptions the queries give loose stones and lots."""
     if "|" not in desc:
         return desc
     a, b = desc.split("|", 1)
     if kind == "metal lot":
-        return f"{_label(METAL_LABELS, a)}, {b.replace('_', ' ')}"
-    return f"{_label(ORIGIN_TYPE_LABELS, a).lower()} {b.replace('_', ' ')}"
+        return f"{label_of(METAL_LABELS, a)}, {b.replace('_', ' ')}"
+    return f"{label_of(ORIGIN_TYPE_LABELS, a).lower()} {b.replace('_', ' ')}"
 
 
 def _status(kind: str, value: str) -> str:
-    return _label(CLAIM_CLASS_LABELS if kind == "metal lot" else ITEM_STATUS_LABELS, value)
+    return label_of(CLAIM_CLASS_LABELS if kind == "metal lot" else ITEM_STATUS_LABELS, value)
 
 
 def _d(day: str) -> date | None:
@@ -243,9 +237,9 @@ def metal_ledger(shop: Shop, start: str, end: str) -> Table:
             closing = opening + received + returned - drawn - lost
             yield (
                 lot,
-                _label(METAL_LABELS, metal),
+                label_of(METAL_LABELS, metal),
                 ppt,
-                _label(CLAIM_CLASS_LABELS, claim),
+                label_of(CLAIM_CLASS_LABELS, claim),
                 refiner,
                 opening,
                 received + returned,
@@ -514,7 +508,8 @@ class ExportResult:
     rows: dict[str, int]
 
 
-def _check_range(start: str, end: str) -> tuple[str, str]:
+def check_period(start: str, end: str) -> tuple[str, str]:
+    """Both dates ISO days, the start not after the end; else the fields' problems."""
     errors = {}
     for name, value in (("from", start), ("to", end)):
         try:
@@ -570,7 +565,7 @@ def export_accountant(
     the QuickBooks Online and Xero import CSVs. Each file is written whole or not at all;
     ``progress(done, total)`` may raise ``Cancelled`` to stop, and then no file is left.
     """
-    start, end = _check_range(start, end)
+    start, end = check_period(start, end)
     if fmt not in ("csv", "xlsx"):
         raise ValidationError({"format": "The format must be csv or xlsx."})
     tables = accountant_tables(shop, start, end)

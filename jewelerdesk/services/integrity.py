@@ -56,17 +56,11 @@ def check_shop(
     hashes = sorted(records.all_document_hashes(shop.db))
     names = {d.sha256: d.original_name for d in records.all_documents(shop.db)}
     for i, sha in enumerate(hashes):
-        path = shop.files.path_for(sha)
         label = names.get(sha) or f"file {sha[:12]}…"
-        if not path.is_file():
+        if not shop.files.exists(sha):
             report.problems.append(f"Stored file '{label}' is missing.")
-        else:
-            h = hashlib.sha256()
-            with open(path, "rb") as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-            if h.hexdigest() != sha:
-                report.problems.append(f"Stored file '{label}' has been changed.")
+        elif not shop.files.verify(sha):
+            report.problems.append(f"Stored file '{label}' has been changed.")
         if progress and i % 200 == 0:
             progress(i, len(hashes))
     report.checked["files"] = len(hashes)

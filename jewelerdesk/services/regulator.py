@@ -32,13 +32,14 @@ from ..domain.model import (
     ORIGIN_TYPE_LABELS,
     STONE_TYPE_LABELS,
     WarrantyStatement,
+    label_of,
 )
 from ..errors import Cancelled, NotFound, StorageError, ValidationError
 from ..store import events as event_store
 from ..store import exports as q
 from ..store import records
 from ..store.files import write_atomic
-from .exports import _label, csv_bytes, fine_grams, grams
+from .exports import check_period, csv_bytes, fine_grams, grams
 from .shop import Shop
 
 #: Changes whenever ``domain.epcis.event_json`` would write an event differently.
@@ -124,7 +125,7 @@ def _master_data(shop: Shop, subject_ids: set[str], party_ids: set[str]) -> dict
             "reference": ref,
             "inPiece": epcis.uuid_uri(item_id) if item_id else "",
             "stoneType": kind,
-            "name": variety or _label(STONE_TYPE_LABELS, kind).lower(),
+            "name": variety or label_of(STONE_TYPE_LABELS, kind).lower(),
             "origin": origin,
             "labGrown": origin == "laboratory_grown",
             "count": count,
@@ -187,7 +188,7 @@ def _diamonds_csv(shop: Shop, stone_ids: set[str], docs_of: dict[str, list[str]]
                 r[2],
                 r[6],
                 f"{_carats(_stone_total(r[6], r[7], r[8])):f}",
-                _label(ORIGIN_TYPE_LABELS, r[4]),
+                label_of(ORIGIN_TYPE_LABELS, r[4]),
                 r[9],
                 r[11],
                 "yes" if r[15] else "no",
@@ -228,10 +229,10 @@ def _lots_csv(shop: Shop, lot_ids: set[str], docs_of: dict[str, list[str]]) -> b
         rows.append(
             [
                 r[1],
-                f"{r[3]} {_label(METAL_LABELS, r[2])}, {r[4].replace('_', ' ')}",
+                f"{r[3]} {label_of(METAL_LABELS, r[2])}, {r[4].replace('_', ' ')}",
                 r[2],
                 str(r[3]),
-                _label(CLAIM_CLASS_LABELS, r[5]),
+                label_of(CLAIM_CLASS_LABELS, r[5]),
                 r[10],
                 r[11],
                 r[9],
@@ -401,6 +402,8 @@ def export_regulator(
     ident = shop.identity()
     if ident is None:
         raise ValidationError({"shop": "Set up the shop's name and address first."})
+    if start or end:
+        check_period(start or "0001-01-01", end or "9999-12-31")
     subject_filter: list[str] | None = None
     scope = "the whole shop"
     piece_ids: list[str] = []

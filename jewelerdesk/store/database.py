@@ -196,13 +196,9 @@ def write_verified_copy(db: sqlite_utils.Database, target: Path) -> Path:
 
 
 def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    from .files import fsync_dir
+
+    fsync_dir(path)
 
 
 # ----------------------------------------------------------------------------- backups, checks

@@ -93,13 +93,7 @@ class DocumentFiles:
 
     def verify(self, sha256: str) -> bool:
         path = self.path_for(sha256)
-        if not path.is_file():
-            return False
-        digest = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while chunk := fh.read(CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest() == sha256
+        return path.is_file() and file_sha256(path) == sha256
 
     def sweep(self, referenced: set[str] | None = None, *, min_age_s: float = 3600) -> int:
         """Remove temp files left by a crash (and, given the referenced set, orphan blobs).
@@ -123,6 +117,15 @@ class DocumentFiles:
                         blob.unlink(missing_ok=True)
                         removed += 1
         return removed
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def fsync_dir(path: Path) -> None:

@@ -26,19 +26,13 @@ from jewelerdesk.domain.model import (
     OriginType,
     PartyKind,
     StoneType,
+    label_of,
 )
 from jewelerdesk.services import inventory
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui import messages, tasks
 from jewelerdesk.ui.models.paged import Column
 from jewelerdesk.ui.pages.table_page import Filter, TablePage
-
-
-def _label(mapping: dict[Any, str], value: str) -> str:
-    for k, v in mapping.items():
-        if str(k) == value:
-            return v
-    return value
 
 
 def _icon(name: str) -> QIcon:
@@ -108,7 +102,7 @@ class MainWindow(QMainWindow):
                 tooltip=lambda r: r.description,
             ),
             Column("category", "Category", lambda r: r.category.capitalize(), width=9),
-            Column("status", "Status", lambda r: _label(ITEM_STATUS_LABELS, r.status), width=9),
+            Column("status", "Status", lambda r: label_of(ITEM_STATUS_LABELS, r.status), width=9),
             Column(
                 "stones",
                 "Stones",
@@ -220,7 +214,7 @@ class MainWindow(QMainWindow):
             Column("stock_no", "Stock no.", lambda r: r.stock_no, width=9),
             Column("description", "Stone", lambda r: r.description.capitalize()),
             Column(
-                "origin", "Origin", lambda r: _label(ORIGIN_TYPE_LABELS, r.origin_type), width=12
+                "origin", "Origin", lambda r: label_of(ORIGIN_TYPE_LABELS, r.origin_type), width=12
             ),
             Column("weight", "Carats", lambda r: f"{r.weight_mct / 1000:.3f}", True, width=6),
             Column("lab", "Lab", lambda r: r.report_lab or "—", width=5),
@@ -255,11 +249,13 @@ class MainWindow(QMainWindow):
             Column(
                 "metal",
                 "Metal",
-                lambda r: f"{r.fineness_ppt} {_label(METAL_LABELS, r.metal)}",
+                lambda r: f"{r.fineness_ppt} {label_of(METAL_LABELS, r.metal)}",
                 width=12,
             ),
             Column("fineness", "Fineness", lambda r: f"{r.fineness_ppt} ‰", True, width=7),
-            Column("claim", "Claim", lambda r: _label(CLAIM_CLASS_LABELS, r.claim_class), width=12),
+            Column(
+                "claim", "Claim", lambda r: label_of(CLAIM_CLASS_LABELS, r.claim_class), width=12
+            ),
             Column("refiner", "Refiner", lambda r: r.refiner or "not recorded"),
             Column(
                 "received", "Received (g)", lambda r: f"{r.received_mg / 1000:,.3f}", True, width=9
@@ -290,7 +286,7 @@ class MainWindow(QMainWindow):
     def _parties_page(self) -> TablePage:
         cols = [
             Column("name", "Legal name", lambda r: r.legal_name),
-            Column("kind", "Role", lambda r: _label(PARTY_KIND_LABELS, r.kind), width=16),
+            Column("kind", "Role", lambda r: label_of(PARTY_KIND_LABELS, r.kind), width=16),
             Column("country", "Country", lambda r: r.country, width=6),
             Column("identifiers", "Identifiers", lambda r: r.identifiers or "—", width=26),
             Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
@@ -777,13 +773,27 @@ class MainWindow(QMainWindow):
             "are backed up first, so this can be undone.",
         ):
             return
-        try:
-            backup.restore(self.shop, Path(folder))
-        except JewelerDeskError as exc:
+        from PySide6.QtWidgets import QProgressDialog
+
+        # Off the UI thread (a large shop takes a while: the current records are backed up
+        # first); the modal busy box keeps anyone from recording meanwhile.
+        busy = QProgressDialog("Restoring the backup…", "", 0, 0, self)
+        busy.setWindowTitle("Restore")
+        busy.setCancelButton(None)
+        busy.setWindowModality(Qt.WindowModality.WindowModal)
+        busy.setMinimumDuration(0)
+        busy.show()
+
+        def done(_info: backup.BackupInfo) -> None:
+            busy.close()
+            self.reload_all()
+            QMessageBox.information(self, "Restored", "The backup was restored.")
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            busy.close()
             messages.show_error(self, exc, "Restore")
-            return
-        self.reload_all()
-        QMessageBox.information(self, "Restored", "The backup was restored.")
+
+        tasks.run_task(self.shop, lambda shop: backup.restore(shop, Path(folder)), done, failed)
 
     def reload_all(self) -> None:
         """Show the records afresh (after a restore)."""

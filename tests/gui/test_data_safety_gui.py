@@ -16,15 +16,6 @@ from jewelerdesk.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, demo_shop: Shop) -> MainWindow:
-    w = MainWindow(demo_shop)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
 def shown(monkeypatch) -> list[str]:
     said: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _p, title, text: said.append(text))
@@ -49,6 +40,7 @@ def test_back_up_now_then_restore_from_the_menu(
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(made.folder))
     monkeypatch.setattr(messages, "ask", lambda *a, **k: True)
     window.restore_backup()
+    qtbot.waitUntil(lambda: shown[-1] == "The backup was restored.", timeout=30000)
     assert shown[-1] == "The backup was restored."
     row = next(
         window.pieces.model.row_object(r)

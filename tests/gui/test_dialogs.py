@@ -37,13 +37,6 @@ def make_pdf(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def errors_shown(monkeypatch) -> list[BaseException]:
-    shown: list[BaseException] = []
-    monkeypatch.setattr(messages, "show_error", lambda parent, exc, title="": shown.append(exc))
-    return shown
-
-
 def gold_lot(shop: Shop):
     return next(lot for lot in inventory.all_lots(shop) if lot.lot_no == "AU750-W-2602")
 

@@ -70,6 +70,13 @@ def test_problems_are_shown_by_row_and_column_and_a_fixed_mapping_clears_them(
         dialog.problems.item(i).text().startswith("Row 3, Weight")
         for i in range(dialog.problems.count())
     )
+    problem = next(
+        dialog.problems.item(i)
+        for i in range(dialog.problems.count())
+        if dialog.problems.item(i).text().startswith("Row 3")
+    )
+    dialog._show_problem(problem)  # clicking a problem selects its row of the sheet
+    assert dialog.table.currentRow() == 1
 
     # the weight was really in the "Notes" column: fix the matching, the sheet checks clean
     box = dialog.field_boxes["weight"]

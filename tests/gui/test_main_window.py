@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from jewelerdesk.domain.model import Item, ItemCategory, ItemStatus
@@ -11,15 +10,6 @@ from jewelerdesk.services.demo import build_demo
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui.main_window import MainWindow
 from jewelerdesk.ui.models.paged import ObjectRole, PagedTableModel
-
-
-@pytest.fixture
-def window(qtbot, demo_shop: Shop) -> MainWindow:
-    w = MainWindow(demo_shop)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
 
 
 def skus(w: MainWindow) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtPrintSupport import QPrinter
@@ -16,27 +15,10 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from jewelerdesk.domain.model import ItemStatus
 from jewelerdesk.services import certificates, inventory, sales
 from jewelerdesk.services.shop import Shop
-from jewelerdesk.ui import messages
 from jewelerdesk.ui.dialogs.certificate import CertificateDialog
 from jewelerdesk.ui.dialogs.sale import SaleDialog
 from jewelerdesk.ui.dialogs.verify import VerifyDialog
 from jewelerdesk.ui.main_window import MainWindow
-
-
-@pytest.fixture
-def window(qtbot, demo_shop: Shop) -> MainWindow:
-    w = MainWindow(demo_shop)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-@pytest.fixture
-def errors_shown(monkeypatch) -> list[BaseException]:
-    shown: list[BaseException] = []
-    monkeypatch.setattr(messages, "show_error", lambda parent, exc, title="": shown.append(exc))
-    return shown
 
 
 def item(shop: Shop, sku: str):

@@ -197,3 +197,15 @@ def test_a_missing_document_file_stops_the_pack_plainly(demo_shop: Shop, tmp_pat
     with pytest.raises(StorageError, match="missing"):
         regulator.export_regulator(demo_shop, tmp_path / "bad.zip")
     assert not (tmp_path / "bad.zip").exists()
+
+
+def test_a_malformed_period_is_refused_before_anything_is_written(
+    demo_shop: Shop, tmp_path: Path
+) -> None:
+    from jewelerdesk.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="2026-01-31"):
+        regulator.export_regulator(demo_shop, tmp_path / "p.zip", start="2026-13-01")
+    with pytest.raises(ValidationError, match="before its start"):
+        regulator.export_regulator(demo_shop, tmp_path / "p.zip", "2026-06-01", "2026-05-01")
+    assert not (tmp_path / "p.zip").exists()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -243,10 +244,12 @@ class ImportDialog(QDialog):
         self._set_busy(False)
         self._mark_rows(plan)
         self.problems.clear()
-        for f in plan.flagged:
-            self.problems.addItem(f"Row {f.row}: skipped — {f.reason}")
-        for e in plan.errors:
-            self.problems.addItem(str(e))
+        for row, text in [(f.row, f"Row {f.row}: skipped — {f.reason}") for f in plan.flagged] + [
+            (e.row, str(e)) for e in plan.errors
+        ]:
+            entry = QListWidgetItem(text)
+            entry.setData(Qt.ItemDataRole.UserRole, row)
+            self.problems.addItem(entry)
         if plan.errors:
             self.summary.setText(
                 f"<b>{plan.summary()}</b> Fix the sheet or the column matching; nothing is "
@@ -292,12 +295,9 @@ class ImportDialog(QDialog):
                     cell.setToolTip(e.message)
 
     def _show_problem(self, item: Any) -> None:
-        text = item.text()
-        if not text.startswith("Row ") or self.sheet is None:
-            return
-        try:
-            number = int(text[4:].split(",")[0].split(":")[0])
-        except ValueError:
+        """Select the sheet row a problem is about."""
+        number = item.data(Qt.ItemDataRole.UserRole)
+        if self.sheet is None or number is None:
             return
         for i, r in enumerate(self.sheet.rows[:PREVIEW_ROWS]):
             if r.number == number:
