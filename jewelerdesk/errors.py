@@ -58,3 +58,7 @@ class DatabaseTooNew(StorageError):
 
 class Cancelled(JewelerDeskError):
     """The user stopped a long job; whatever it had started is undone."""
+
+
+class NotAllowed(JewelerDeskError):
+    """The action needs someone else's say-so: a manager's PIN, or a signed-in staff member."""

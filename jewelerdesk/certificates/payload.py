@@ -93,3 +93,13 @@ def parse_payload(data: bytes) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise BadDocument("The embedded record is not a JewelerDesk certificate.")
     return payload
+
+
+def records_log_of(payload_text: str) -> tuple[int, str] | None:
+    """(entry, hash) of the records log a certificate was issued at; None for certificates
+    issued before the log existed."""
+    try:
+        log = json.loads(payload_text).get("records_log")
+        return int(log["entry"]), str(log["sha256"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None

@@ -459,6 +459,17 @@ def render(
         ),
         _p(f"Shop key fingerprint: {_e(shop['key_fingerprint'])}", "mono"),
         _p(f"Record SHA-256: {_e(payload_hash_for_print(qr_text))}", "mono"),
+        *(
+            [
+                _p(
+                    f"Shop records log at issue: entry {payload['records_log']['entry']}, "
+                    f"SHA-256 {_e(payload['records_log']['sha256'])}",
+                    "mono",
+                )
+            ]
+            if payload.get("records_log")
+            else []
+        ),
         _p(f"Signed QR record: {_e(qr_text)}", "mono"),
     ]
     box = Table([[verify, _qr(qr_text, 34 * mm)]], colWidths=[width - 38 * mm, 38 * mm])

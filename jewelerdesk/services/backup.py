@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import DatabaseTooNew, StorageError
-from ..store import database, records
+from ..store import audit, database, records
 from ..store.files import DocumentFiles, file_sha256, fsync_dir, write_atomic
 from ..store.schema import MIGRATIONS
 from .shop import Shop
@@ -50,6 +51,8 @@ class BackupInfo:
     counts: dict[str, int]
     documents: int
     database_sha256: str
+    #: the records log's head in the backup (entry, hash); None for backups made before it
+    records_log: tuple[int, str] | None = None
 
     @property
     def when(self) -> datetime:
@@ -97,6 +100,7 @@ def back_up(
             hashes = sorted(records.all_document_hashes(copy))
             counts = database.table_counts(copy)
             version = database.schema_version(copy)
+            log_head = audit.head(copy)
         finally:
             copy.close()
         for i, sha in enumerate(hashes):
@@ -118,6 +122,7 @@ def back_up(
             "counts": counts,
             "documents": len(hashes),
             "database_sha256": file_sha256(part / DB_NAME),
+            "records_log": {"entry": log_head[0], "sha256": log_head[1]},
         }
         write_atomic(part / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         fsync_dir(part)
@@ -185,8 +190,15 @@ def verify_backup(folder: Path) -> BackupInfo:
         version = database.schema_version(db)
         counts = database.table_counts(db)
         hashes = sorted(records.all_document_hashes(db))
+        log_head = audit.head(db)
     finally:
         db.close()
+    logged = data.get("records_log")
+    if isinstance(logged, dict) and (logged.get("entry"), logged.get("sha256")) != log_head:
+        raise StorageError(
+            "The backup's records log does not end where its description says.",
+            where=str(folder),
+        )
     if counts != data.get("counts"):
         raise StorageError(
             "The backup's database does not hold what its description says.", where=str(folder)
@@ -210,6 +222,7 @@ def verify_backup(folder: Path) -> BackupInfo:
         counts,
         len(hashes),
         str(data["database_sha256"]),
+        log_head if isinstance(logged, dict) else None,
     )
 
 
@@ -319,10 +332,19 @@ def set_aside_damaged(shop: Shop) -> Path:
     return target
 
 
-def restore(shop: Shop, folder: Path, keep_current: bool = True) -> BackupInfo:
+def restore(
+    shop: Shop, folder: Path, keep_current: bool = True, manager_pin: str | None = None
+) -> BackupInfo:
     """Replace the shop's records with a backup's: verified first, the current state backed up
     before anything is replaced, the database copied in through SQLite, the documents put back.
-    ``shop`` stays open and shows the restored records afterwards."""
+    ``shop`` stays open and shows the restored records afterwards. With staff profiles, a
+    manager's PIN is needed (unless the current records are too damaged to read them)."""
+    from . import staff
+
+    try:
+        staff.authorise(shop, manager_pin, "restore a backup")
+    except sqlite3.DatabaseError as exc:
+        log.warning("staff profiles unreadable (%s); restoring without a manager's PIN", exc)
     info = verify_backup(folder)
     if info.schema_version > len(MIGRATIONS):
         raise DatabaseTooNew(

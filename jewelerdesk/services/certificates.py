@@ -42,9 +42,9 @@ from ..domain.model import (
 from ..domain.sales import IssuedCertificate, Sale
 from ..domain.statements import statements
 from ..errors import BadDocument, Conflict, NotFound, StorageError, ValidationError
-from ..store import events, records
+from ..store import audit, events, records
 from ..store import sales as store
-from . import custody
+from . import custody, staff
 from .shop import Shop
 
 log = logging.getLogger(__name__)
@@ -249,6 +249,9 @@ def build_payload(
             "public_key": base64.b64encode(raw_key).decode("ascii"),
             "pdf_cert_sha256": pdf_cert_sha256(keys),
         },
+        # The shop's records log as it stood at issue: a history rewritten later cannot
+        # match this signed entry number and hash.
+        "records_log": _records_log(shop),
         "piece": {
             "sku": item.sku,
             "description": item.description,
@@ -302,6 +305,11 @@ def build_payload(
 
 
 # ----------------------------------------------------------------------------- issuing
+
+
+def _records_log(shop: Shop) -> dict[str, Any]:
+    seq, digest = audit.head(shop.db)
+    return {"entry": seq, "sha256": digest}
 
 
 def _item(shop: Shop, sku: str) -> Item:
@@ -475,7 +483,7 @@ def reprint(shop: Shop, number: str, version: int | None = None) -> bytes:
     return data
 
 
-def reissue(shop: Shop, number: str, reason: str) -> Issued:
+def reissue(shop: Shop, number: str, reason: str, manager_pin: str | None = None) -> Issued:
     """A corrected certificate: version n+1; the old version is marked superseded."""
     if not reason.strip():
         raise ValidationError({"reason": "Say what was corrected."})
@@ -486,16 +494,20 @@ def reissue(shop: Shop, number: str, reason: str) -> Issued:
     if item is None:
         raise NotFound("The piece of that certificate no longer exists.")
     _check_wording(shop, item)
-    return _issue(shop, item, old.number, old.version + 1, old, reason.strip())
+    manager = staff.authorise(shop, manager_pin, "reissue a certificate")
+    with staff.approved_by(shop, manager):
+        return _issue(shop, item, old.number, old.version + 1, old, reason.strip())
 
 
-def void(shop: Shop, number: str, reason: str) -> IssuedCertificate:
+def void(shop: Shop, number: str, reason: str, manager_pin: str | None = None) -> IssuedCertificate:
     if not reason.strip():
         raise ValidationError({"reason": "A void needs a reason."})
     c = get_certificate(shop, number)
     if c.status == "voided":
         raise Conflict(f"{c.number} is already void.")
-    store.insert_status(shop.db, c.id, "voided", reason.strip())
+    manager = staff.authorise(shop, manager_pin, "void a certificate")
+    with staff.approved_by(shop, manager):
+        store.insert_status(shop.db, c.id, "voided", reason.strip())
     return get_certificate(shop, number, c.version)
 
 

@@ -28,6 +28,7 @@ from ..domain.model import (
 )
 from ..domain.units import currency_exponent
 from ..errors import Cancelled, StorageError, ValidationError
+from ..store import audit
 from ..store import exports as q
 from ..store.files import write_atomic
 from .shop import Shop
@@ -539,6 +540,25 @@ def _table_csv(t: Table) -> bytes:
     return csv_bytes([c.title for c in t.columns], t.rows, [c.kind for c in t.columns])
 
 
+def _about_text(shop: Shop, start: str, end: str, names: list[str]) -> bytes:
+    ident = shop.identity()
+    entry, digest = audit.head(shop.db)
+    lines = [
+        "JewelerDesk accountant's export",
+        "",
+        f"Shop: {ident.name if ident else ''}",
+        f"Period: {start} to {end}",
+        f"Shop records log at export: entry {entry}, SHA-256 {digest}",
+        "    (every change to the shop's records is appended to a hash-chained log; this entry's",
+        "    hash fixes the whole history up to it, so a later rewrite cannot match it)",
+        "",
+        "Files:",
+        *(f"    {n}" for n in names),
+        "",
+    ]
+    return "\n".join(lines).encode("utf-8")
+
+
 def accountant_tables(shop: Shop, start: str, end: str) -> list[Table]:
     valuation, memo_goods = inventory_valuation(shop, end)
     return [
@@ -598,6 +618,8 @@ def export_accountant(
             lambda: csv_bytes(XERO_COLUMNS, xero_rows(shop, start, end), bom=False),
         )
     )
+    about = _about_text(shop, start, end, [name for name, _ in outputs])
+    outputs.append((f"about_{suffix}.txt", lambda: about))
     written = []
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

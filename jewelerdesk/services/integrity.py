@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import JewelerDeskError
-from ..store import database, records
+from ..store import audit, database, records
 from ..store import sales as sale_store
 from .shop import Shop
 
@@ -48,10 +48,21 @@ def check_shop(
     report.problems += [
         f"The database file is damaged: {p}" for p in database.integrity_problems(shop.db, full)
     ]
+    report.checked["database pages"] = int(shop.db.execute("PRAGMA page_count").fetchone()[0])
+    if not report.ok:
+        return report  # a damaged file gives no trustworthy answers below
+    report.problems += audit_problems(shop)
     report.problems += [
         f"The database is inconsistent: {p}" for p in database.foreign_key_problems(shop.db)
     ]
-    report.checked["database pages"] = int(shop.db.execute("PRAGMA page_count").fetchone()[0])
+    missing_guards = database.missing_guards(shop.db)
+    if missing_guards:
+        report.problems.append(
+            "Protections of the records were removed outside JewelerDesk: "
+            + ", ".join(missing_guards)
+            + ". Restore the newest backup, or ask for help before making changes."
+        )
+    report.checked["records-log entries"] = audit.head(shop.db)[0]
 
     hashes = sorted(records.all_document_hashes(shop.db))
     names = {d.sha256: d.original_name for d in records.all_documents(shop.db)}
@@ -87,6 +98,12 @@ def check_shop(
             continue
         if public is not None and not verify_signature(public, record.signature, record.message):
             report.problems.append(f"{name}: its signature does not match its record.")
+        logged = pl.records_log_of(c.payload)
+        if logged is not None and audit.hash_at(shop.db, logged[0]) != logged[1]:
+            report.problems.append(
+                f"{name} was issued at records-log entry #{logged[0]}, and the log no longer "
+                "matches what it printed: the history before it has been rewritten."
+            )
         path = shop.files.path_for(c.pdf_sha256)
         if path.is_file() and path.stat().st_size != c.pdf_size:
             report.problems.append(f"{name}: the archived PDF is not the size it was issued at.")
@@ -94,3 +111,57 @@ def check_shop(
     if progress:
         progress(len(hashes), len(hashes))
     return report
+
+
+def audit_problems(shop: Shop) -> list[str]:
+    """The records log's chain, then every record against the log's latest image of it."""
+    problems = list(audit.chain_problems(shop.db))
+    for m in audit.unlogged_changes(shop.db):
+        text = m.text(record_label(shop, m.tbl, m.row_key))
+        if m.kind == "changed":
+            diff = _differences(audit.latest_image(shop.db, m.tbl, m.row_key), _row(shop, m))
+            if diff:
+                text += " Changed: " + "; ".join(diff) + "."
+        problems.append(text)
+    missing = audit.missing_triggers(shop.db)
+    if missing:
+        problems.append(
+            "The records log is not watching: "
+            + ", ".join(sorted({audit.TABLE_WORDS.get(t, t) for t in missing}))
+            + " (its triggers were removed)."
+        )
+    return problems
+
+
+def _row(shop: Shop, m: audit.Mismatch) -> dict[str, object]:
+    return audit.current_row(shop.db, m.tbl, m.row_key)
+
+
+def _differences(logged: dict[str, object], now: dict[str, object]) -> list[str]:
+    return [
+        f"{k.replace('_', ' ')} {logged.get(k)!r} → {now.get(k)!r}"
+        for k in now
+        if k in logged and logged.get(k) != now.get(k)
+    ]
+
+
+def record_label(shop: Shop, table: str, row_key: str) -> str:
+    """How a shop owner would name a record: a stock number, an invoice, a date..."""
+    image = audit.latest_image(shop.db, table, row_key)
+    if not image and table in audit.AUDITED:
+        image = audit.current_row(shop.db, table, row_key)
+    for name in ("sku", "stock_no", "lot_no", "legal_name", "invoice_no", "original_name", "name"):
+        if image.get(name):
+            return f"'{image[name]}'"
+    item_id = image.get("item_id")
+    sku = records.sku_of_item(shop.db, str(item_id)) if item_id else None
+    if sku:
+        where = f"of piece '{sku}'"
+        if table == "certificate":
+            return f"{image.get('number', '')} version {image.get('version', '')} {where}"
+        position = image.get("position")
+        return f"{int(str(position)) + 1} {where}" if position is not None else where
+    if table == "custody_event":
+        when = str(image.get("event_time", ""))[:10]
+        return f"'{image.get('biz_step', '')}' of {when} ({row_key[:8]})"
+    return f"#{row_key}"

@@ -35,9 +35,9 @@ from ..domain.model import (
     label_of,
 )
 from ..errors import Cancelled, NotFound, StorageError, ValidationError
+from ..store import audit, records
 from ..store import events as event_store
 from ..store import exports as q
-from ..store import records
 from ..store.files import write_atomic
 from .exports import check_period, csv_bytes, fine_grams, grams
 from .shop import Shop
@@ -349,6 +349,9 @@ README = """JewelerDesk due-diligence pack
 Shop: {shop}
 Covers: {scope}
 Records up to: {created}
+Shop records log at export: entry {log_entry}, SHA-256 {log_hash}
+    (every change to the shop's records is appended to a hash-chained log; this entry's hash
+    fixes the whole history up to it, so a later rewrite of that history cannot match it)
 
 epcis.jsonld
     The chain-of-custody events as a GS1 EPCIS 2.0 document (JSON-LD). Each eventID is the
@@ -404,6 +407,7 @@ def export_regulator(
         raise ValidationError({"shop": "Set up the shop's name and address first."})
     if start or end:
         check_period(start or "0001-01-01", end or "9999-12-31")
+    log_head = audit.head(shop.db)
     subject_filter: list[str] | None = None
     scope = "the whole shop"
     piece_ids: list[str] = []
@@ -463,7 +467,12 @@ def export_regulator(
         "warranty_reconciliation.csv": _warranty_csv(shop, stone_ids),
         "refiners.csv": _refiners_csv(shop, lot_ids),
         "README.txt": README.format(
-            shop=ident.name, scope=scope, created=created, ns=epcis.JD_NS
+            shop=ident.name,
+            scope=scope,
+            created=created,
+            ns=epcis.JD_NS,
+            log_entry=log_head[0],
+            log_hash=log_head[1],
         ).encode("utf-8"),
     }
     kinds = {

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from ..domain.model import ShopIdentity
 from ..paths import DataPaths
-from ..store import records
+from ..store import audit, records
 from ..store.database import open_database
 from ..store.files import DocumentFiles
 
@@ -21,16 +21,23 @@ log = logging.getLogger(__name__)
 
 
 class Shop:
-    def __init__(self, paths: DataPaths, db: sqlite_utils.Database):
+    def __init__(
+        self, paths: DataPaths, db: sqlite_utils.Database, actor: audit.Actor | None = None
+    ):
         self.paths = paths
         self.db = db
         self.files = DocumentFiles(paths.documents)
+        #: who the audit log names for this shop's writes (shared with reopened connections)
+        self.actor = actor or audit.Actor()
 
     @classmethod
-    def open(cls, paths: DataPaths, *, sweep: bool = True) -> Shop:
+    def open(
+        cls, paths: DataPaths, *, sweep: bool = True, actor: audit.Actor | None = None
+    ) -> Shop:
         paths.ensure()
-        db = open_database(paths.database, backup_dir=paths.backups)
-        shop = cls(paths, db)
+        actor = actor or audit.Actor()
+        db = open_database(paths.database, backup_dir=paths.backups, actor=actor)
+        shop = cls(paths, db, actor)
         if sweep:
             removed = shop.files.sweep(records.all_document_hashes(db))
             if removed:
@@ -39,7 +46,7 @@ class Shop:
 
     def reopen(self) -> Shop:
         """A second connection to the same shop, for another thread."""
-        return Shop.open(self.paths, sweep=False)
+        return Shop.open(self.paths, sweep=False, actor=self.actor)
 
     def close(self) -> None:
         self.db.close()

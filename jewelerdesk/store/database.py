@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ..errors import DatabaseTooNew, StorageError
+from . import audit
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,13 @@ BUSY_TIMEOUT_MS = 5000
 Migration = Callable[[sqlite_utils.Database], None]
 
 
-def connect(path: Path | str) -> sqlite_utils.Database:
-    """A connection with the house profile. Does not migrate; see :func:`open_database`."""
+def connect(path: Path | str, actor: audit.Actor | None = None) -> sqlite_utils.Database:
+    """A connection with the house profile. Does not migrate; see :func:`open_database`.
+
+    ``actor`` is who the audit log names for writes through this connection."""
     try:
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        audit.register(conn, actor or audit.Actor())
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -87,6 +91,7 @@ def open_database(
     *,
     backup_dir: Path | None = None,
     migrations: Sequence[Migration] = MIGRATIONS,
+    actor: audit.Actor | None = None,
 ) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the shop's database.
 
@@ -106,7 +111,7 @@ def open_database(
             "Nothing was changed.",
             where=str(path),
         )
-    db = connect(path)
+    db = connect(path, actor)
     if version < latest:
         if has_tables and backup_dir is not None:
             backup_before_migration(db, backup_dir, version)
@@ -118,6 +123,13 @@ def open_database(
         except BaseException:
             db.close()
             raise
+    try:
+        with db.atomic():
+            for note in audit.ensure(db):
+                log.warning("%s", note)
+    except sqlite3.Error as exc:
+        db.close()
+        raise _storage_error(exc, path) from exc
     return db
 
 
@@ -265,3 +277,29 @@ def foreign_key_problems(db: sqlite_utils.Database) -> list[str]:
         f"{r[0]} row {r[1]} points at a missing {r[2]} record"
         for r in db.execute("PRAGMA foreign_key_check")
     ]
+
+
+_GUARDS: list[str] = []
+
+
+def missing_guards(db: sqlite_utils.Database) -> list[str]:
+    """Triggers the schema defines (append-only guards, running totals, cache invalidation)
+    that the file lacks. The audit log's own triggers are put back at every open."""
+    if not _GUARDS:
+        fresh = connect(":memory:")
+        try:
+            migrate(fresh)
+            generated = {
+                f"audit_{t}_{op}" for t in audit.AUDITED for op in ("insert", "update", "delete")
+            }
+            _GUARDS.extend(
+                r[0]
+                for r in fresh.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+                )
+                if r[0] not in generated
+            )
+        finally:
+            fresh.close()
+    present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    return [g for g in _GUARDS if g not in present]

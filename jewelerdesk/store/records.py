@@ -213,9 +213,12 @@ def _insert_stone(db: sqlite_utils.Database, stone: Stone, position: int, stamp:
 
 
 def _update_stone(db: sqlite_utils.Database, stone: Stone, position: int, stamp: str) -> None:
-    sets = ", ".join(f"{c} = :{c}" for c in _STONE_COLS if c != "id")
+    cols = [c for c in _STONE_COLS if c != "id"] + ["position"]
+    sets = ", ".join(f"{c} = :{c}" for c in cols)
+    # a stone saved unchanged with its piece is not rewritten (nor logged as changed)
+    changed = " OR ".join(f"{c} IS NOT :{c}" for c in cols)
     db.execute(
-        f"UPDATE stone SET {sets}, position = :position, updated_at = :stamp WHERE id = :id",
+        f"UPDATE stone SET {sets}, updated_at = :stamp WHERE id = :id AND ({changed})",
         {**_stone_values(stone), "position": position, "stamp": stamp},
     )
 
@@ -490,6 +493,23 @@ def set_item_status(db: sqlite_utils.Database, item_id: str, status: str) -> Non
     )
 
 
+def sku_of_item(db: sqlite_utils.Database, item_id: str) -> str | None:
+    row = db.execute("SELECT sku FROM item WHERE id = ?", [item_id]).fetchone()
+    return str(row[0]) if row else None
+
+
+def part_ids_of_item(db: sqlite_utils.Database, item_id: str) -> list[str]:
+    """The ids of a piece's stones and metal parts."""
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM stone WHERE item_id = ? UNION ALL "
+            "SELECT id FROM metal_component WHERE item_id = ?",
+            [item_id, item_id],
+        )
+    ]
+
+
 def find_item_id_by_sku(db: sqlite_utils.Database, sku: str) -> str | None:
     row = db.execute("SELECT id FROM item WHERE sku = ? COLLATE NOCASE", [sku.strip()]).fetchone()
     return row[0] if row else None
@@ -528,7 +548,10 @@ def write_item_row(db: sqlite_utils.Database, item: Item, *, is_new: bool) -> No
         )
     else:
         sets = ", ".join(f"{c} = :{c}" for c in cols if c != "id")
-        db.execute(f"UPDATE item SET {sets}, updated_at = :stamp WHERE id = :id", values)
+        changed = " OR ".join(f"{c} IS NOT :{c}" for c in cols if c != "id")
+        db.execute(
+            f"UPDATE item SET {sets}, updated_at = :stamp WHERE id = :id AND ({changed})", values
+        )
     keep = [s.id for s in item.stones]
     existing = {r[0] for r in db.execute("SELECT id FROM stone WHERE item_id = ?", [item.id])}
     for gone in existing - set(keep):

@@ -700,4 +700,67 @@ def v6_gap_cache(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = [v1_initial, v2_custody, v3_lot_totals, v4_sales, v5_event_hashes, v6_gap_cache]
+V7 = """
+-- The audit log (see store/audit.py): one entry per change to a record table, written by
+-- triggers, each entry's hash covering the one before. Never changed or deleted.
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('baseline', 'insert', 'update', 'delete', 'note')),
+    about TEXT,
+    before TEXT,
+    after TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_log_row ON audit_log(tbl, row_key, seq);
+CREATE INDEX audit_log_about ON audit_log(about, seq) WHERE about IS NOT NULL;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the records log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the records log is append-only'); END;
+
+-- The columns each table's audit triggers image (a migration that adds one re-images rows).
+CREATE TABLE audit_columns (
+    tbl TEXT PRIMARY KEY,
+    columns TEXT NOT NULL
+);
+
+-- Optional staff profiles. A PIN gives accountability, not secrecy: it is stored as a salted
+-- scrypt hash. A profile is never deleted (the log names it); it is made inactive.
+CREATE TABLE staff (
+    n INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+    role TEXT NOT NULL CHECK (role IN ('manager', 'staff')),
+    pin_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+CREATE TRIGGER staff_no_delete BEFORE DELETE ON staff
+BEGIN SELECT RAISE(ABORT, 'staff profiles are made inactive, not deleted'); END;
+"""
+
+
+def v7_audit_log(db: sqlite_utils.Database) -> None:
+    """The hash-chained audit log (every row on record gets a baseline entry) and staff."""
+    from . import audit
+
+    for statement in _split(V7):
+        db.execute(statement)
+    audit.ensure(db)
+
+
+MIGRATIONS = [
+    v1_initial,
+    v2_custody,
+    v3_lot_totals,
+    v4_sales,
+    v5_event_hashes,
+    v6_gap_cache,
+    v7_audit_log,
+]

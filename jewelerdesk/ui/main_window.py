@@ -370,6 +370,9 @@ class MainWindow(QMainWindow):
         self.act_check = QAction("Check the records", self)
         self.act_check.triggered.connect(self.check_records)
         file_menu.addAction(self.act_check)
+        self.act_log = QAction("Records log…", self)
+        self.act_log.triggered.connect(lambda: self.show_history(None))
+        file_menu.addAction(self.act_log)
         file_menu.addSeparator()
         import_list = QAction("Import a newer risk list…", self)
         import_list.triggered.connect(self.import_risk_list)
@@ -386,6 +389,9 @@ class MainWindow(QMainWindow):
             rec.addAction(a)
         rec.addSeparator()
         rec.addAction(self.act_find)
+        self.act_piece_history = QAction("History of the selected piece…", self)
+        self.act_piece_history.triggered.connect(self.history_of_selected)
+        rec.addAction(self.act_piece_history)
         sales_menu = menu.addMenu("&Sales")
         for a in (self.act_sell, self.act_return):
             sales_menu.addAction(a)
@@ -570,6 +576,21 @@ class MainWindow(QMainWindow):
         if dialog.certificate_after.isChecked():
             for item in items:
                 self.open_certificate(item.sku)
+
+    def show_history(self, sku: str | None) -> None:
+        from jewelerdesk.ui.dialogs.history import HistoryDialog
+
+        try:
+            HistoryDialog(self.shop, sku, self).exec()
+        except Exception as exc:  # noqa: BLE001 - shown to the user in words
+            messages.show_error(self, exc, "Records log")
+
+    def history_of_selected(self) -> None:
+        rows = self._selected_pieces()
+        if len(rows) == 1:
+            self.show_history(rows[0].sku)
+        elif rows:
+            self.statusBar().showMessage("Select one piece to see its history.", 4000)
 
     def return_selected(self) -> None:
         from PySide6.QtWidgets import QInputDialog

@@ -237,6 +237,7 @@ def test_export_accountant_on_the_command_line(demo_dir: Path, tmp_path: Path) -
     data = json.loads(r.stdout)
     names = sorted(Path(p).name for p in data["files"])
     assert names == [
+        "about_2026-01-01_2026-12-31.txt",
         "accounts_2026-01-01_2026-12-31.xlsx",
         "quickbooks_sales_receipts_2026-01-01_2026-12-31.csv",
         "xero_sales_invoices_2026-01-01_2026-12-31.csv",

@@ -21,7 +21,7 @@ from jewelerdesk.instance import AlreadyOpen, InstanceLock, network_filesystem
 from jewelerdesk.paths import DataPaths
 from jewelerdesk.services import backup, certificates, integrity, inventory, sales
 from jewelerdesk.services.shop import Shop
-from jewelerdesk.store import database, records
+from jewelerdesk.store import audit, database, records
 
 
 def snapshot(shop: Shop) -> tuple[dict[str, int], set[str]]:
@@ -54,6 +54,9 @@ def test_restore_into_a_new_folder_gives_the_same_records(busy_shop: Shop, tmp_p
     try:
         backup.restore(fresh, info.folder)
         assert snapshot(fresh) == snapshot(busy_shop)
+        # the same records log, to the last entry, and it still checks
+        assert audit.head(fresh.db) == audit.head(busy_shop.db) == info.records_log
+        assert integrity.check_shop(fresh).ok
         cert = certificates.certificates_of(fresh, "R-0001")[0]
         pdf = certificates.reprint(fresh, cert.number)
         path = tmp_path / "c.pdf"
@@ -155,6 +158,7 @@ def test_check_finds_damage_and_edits_and_names_the_first(busy_shop: Shop, tmp_p
     cert = certificates.certificates_of(busy_shop, "R-0001")[0]
     raw = sqlite3.connect(busy_shop.paths.database)
     raw.execute("DROP TRIGGER certificate_no_update")
+    raw.execute("DROP TRIGGER audit_certificate_update")
     raw.execute(
         "UPDATE certificate SET payload = replace(payload, '1200', '1300') WHERE id = ?", [cert.id]
     )
