@@ -6,6 +6,7 @@ APP_NAME = "JewelerDesk"
 #: The command-line subcommands; anything else (or nothing) opens the app. Here, so that
 #: opening the app does not import the command line.
 COMMANDS = (
+    "staff",
     "demo",
     "items",
     "attach",

@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the shop's data folder (default: your user data folder, or $JEWELERDESK_DATA_DIR)",
     )
+    p.add_argument(
+        "--staff",
+        metavar="NAME",
+        help="who is working, in a shop with staff profiles (the PIN is read from "
+        "$JEWELERDESK_PIN, or asked for)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     d = sub.add_parser("demo", help="create a realistic demo shop in an empty data folder")
@@ -176,6 +182,25 @@ def build_parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="check the database, every stored file and certificate")
     ck.add_argument("--quick", action="store_true", help="SQLite's quick check of the file")
     ck.add_argument("--json", action="store_true")
+
+    st = sub.add_parser(
+        "staff",
+        help="staff profiles and PINs (a manager's PIN from $JEWELERDESK_MANAGER_PIN or asked)",
+    )
+    stsub = st.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    sl = stsub.add_parser("list", help="the staff profiles")
+    sl.add_argument("--json", action="store_true")
+    sa = stsub.add_parser(
+        "add", help="add a person (the new PIN from $JEWELERDESK_NEW_PIN, or asked twice)"
+    )
+    sa.add_argument("name", metavar="NAME")
+    sa.add_argument("--role", choices=["manager", "staff"], required=True)
+    sp = stsub.add_parser("pin", help="give someone a new PIN ($JEWELERDESK_NEW_PIN, or asked)")
+    sp.add_argument("name", metavar="NAME")
+    sr = stsub.add_parser("remove", help="someone has left: they can no longer sign in")
+    sr.add_argument("name", metavar="NAME")
+    si = stsub.add_parser("idle-lock", help="lock the app after this many idle minutes (0: never)")
+    si.add_argument("minutes", type=int, metavar="MINUTES")
     return p
 
 
@@ -198,7 +223,10 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     paths = paths or resolve_data_dir(args.data_dir)
+    global _STAFF_NAME
+    _STAFF_NAME = args.staff
     handlers = {
+        "staff": cmd_staff,
         "demo": cmd_demo,
         "items": cmd_items,
         "attach": cmd_attach,
@@ -227,9 +255,51 @@ def run(argv: Sequence[str], paths: DataPaths | None = None) -> int:
         return EXIT_USAGE
 
 
-def _open(paths: DataPaths) -> Shop:
+_STAFF_NAME: str | None = None
 
-    return Shop.open(paths)
+
+def _secret(env: str, prompt: str) -> str | None:
+    """A PIN from the environment, else asked for at a terminal (never an argument: those show
+    in the process list); None when neither is possible."""
+    import os
+
+    value = os.environ.get(env)
+    if value:
+        return value
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    return None
+
+
+def _manager_pin() -> str | None:
+    return _secret("JEWELERDESK_MANAGER_PIN", "Manager's PIN: ")
+
+
+def _open(paths: DataPaths, writes: bool = True) -> Shop:
+    """The shop, with whoever is working named in its records log. In a shop with staff
+    profiles, a command that records anything needs ``--staff NAME`` and that person's PIN."""
+    from .services import staff
+    from .store.audit import Actor
+
+    shop = Shop.open(paths, actor=Actor("owner", "command line"))
+    try:
+        if staff.enabled(shop):
+            if _STAFF_NAME:
+                pin = _secret("JEWELERDESK_PIN", f"PIN for {_STAFF_NAME}: ")
+                staff.sign_in(shop, _STAFF_NAME, pin or "")
+            elif writes:
+                raise JewelerDeskError(
+                    "This shop has staff profiles: say who is working with --staff NAME (the "
+                    "PIN is read from $JEWELERDESK_PIN, or asked for)."
+                )
+            else:
+                shop.actor.name = "command line (read only)"
+    except BaseException:
+        shop.close()
+        raise
+    return shop
 
 
 def _emit(data: Any) -> None:
@@ -270,7 +340,7 @@ def cmd_items(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services.inventory import ListQuery
 
     q = ListQuery(search=args.search)
-    with _open(paths) as shop:
+    with _open(paths, writes=False) as shop:
         total = inventory.count_items(shop, q)
         rows = []
         offset = 0
@@ -376,7 +446,7 @@ def _gap_json(g: Any) -> dict[str, Any]:
 def cmd_gaps(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import custody
 
-    with _open(paths) as shop:
+    with _open(paths, writes=False) as shop:
         if args.sku:
             piece = custody.gaps_for_piece(shop, args.sku)
             if args.json:
@@ -465,7 +535,7 @@ def _hop_json(h: object) -> dict[str, object]:
 def cmd_custody(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import custody
 
-    with _open(paths) as shop:
+    with _open(paths, writes=False) as shop:
         chain = custody.piece_custody(shop, args.sku)
     if args.json:
         _emit(
@@ -512,7 +582,7 @@ def cmd_custody(args: argparse.Namespace, paths: DataPaths) -> int:
 def cmd_lists(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import custody
 
-    with _open(paths) as shop:
+    with _open(paths, writes=args.lists_command == "import") as shop:
         if args.lists_command == "import":
             done = custody.import_list(shop, Path(args.file))
             print(f"Installed {done.info.name}, version {done.info.version} ({done.info.date}).")
@@ -605,7 +675,7 @@ def cmd_certificate(args: argparse.Namespace, paths: DataPaths) -> int:
     with _open(paths) as shop:
         path: Path | None = None
         if args.void:
-            c = certificates.void(shop, args.void, args.reason)
+            c = certificates.void(shop, args.void, args.reason, _approval(shop))
             if not args.json:
                 print(f"{c.number} version {c.version} is void.")
         elif args.reprint:
@@ -614,7 +684,7 @@ def cmd_certificate(args: argparse.Namespace, paths: DataPaths) -> int:
                 certificates.reprint(shop, args.reprint), args.out, f"{c.number}-v{c.version}.pdf"
             )
         elif args.reissue:
-            issued = certificates.reissue(shop, args.reissue, args.reason)
+            issued = certificates.reissue(shop, args.reissue, args.reason, _approval(shop))
             c = issued.certificate
             path = _write_pdf(issued.pdf, args.out, f"{c.number}-v{c.version}.pdf")
         else:
@@ -782,7 +852,7 @@ def cmd_import(args: argparse.Namespace, paths: DataPaths) -> int:
 def cmd_backup(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import backup
 
-    with _open(paths) as shop:
+    with _open(paths, writes=False) as shop:
         info = backup.back_up(shop, Path(args.to) if args.to else None)
     if args.json:
         _emit(
@@ -803,7 +873,7 @@ def cmd_restore(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import backup
 
     with InstanceLock(paths), _open(paths) as shop:
-        info = backup.restore(shop, Path(args.backup))
+        info = backup.restore(shop, Path(args.backup), manager_pin=_approval(shop))
     print(
         f"Restored the backup of {info.created_at} ({info.counts.get('item', 0)} pieces, "
         f"{info.documents} documents). The records before it were backed up first."
@@ -814,7 +884,7 @@ def cmd_restore(args: argparse.Namespace, paths: DataPaths) -> int:
 def cmd_check(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import integrity
 
-    with _open(paths) as shop:
+    with _open(paths, writes=False) as shop:
         report = integrity.check_shop(shop, full=not args.quick)
     if args.json:
         _emit({"ok": report.ok, "problems": report.problems, "checked": report.checked})
@@ -823,3 +893,70 @@ def cmd_check(args: argparse.Namespace, paths: DataPaths) -> int:
             print(p)
         print(report.summary())
     return EXIT_OK if report.ok else 1
+
+
+def _approval(shop: Shop) -> str | None:
+    from .services import staff
+
+    return _manager_pin() if staff.enabled(shop) else None
+
+
+def _new_pin(name: str) -> str:
+    import os
+
+    value = os.environ.get("JEWELERDESK_NEW_PIN")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise JewelerDeskError(
+            "Give the new PIN in $JEWELERDESK_NEW_PIN, or run this at a terminal."
+        )
+    import getpass
+
+    first = getpass.getpass(f"New PIN for {name}: ")
+    if getpass.getpass("The same PIN again: ") != first:
+        raise JewelerDeskError("The two PINs are not the same. Nothing was changed.")
+    return first
+
+
+def cmd_staff(args: argparse.Namespace, paths: DataPaths) -> int:
+    from .services import staff
+
+    action = args.staff_command
+    with _open(paths, writes=False) as shop:
+        if action == "list":
+            people = staff.list_staff(shop, include_inactive=True)
+            if args.json:
+                _emit(
+                    {
+                        "staff": [
+                            {"name": m.name, "role": m.role, "active": m.active} for m in people
+                        ],
+                        "idle_lock_minutes": staff.idle_lock_minutes(shop),
+                    }
+                )
+            else:
+                for m in people:
+                    print(f"{m.name}\t{m.role}\t{'active' if m.active else 'has left'}")
+                if not people:
+                    print("No staff profiles: the records log names the owner.")
+            return EXIT_OK
+        first = not staff.enabled(shop)
+        approval = None if (first and action == "add") else _approval(shop)
+        if action == "add":
+            staff.add_staff(shop, args.name, args.role, _new_pin(args.name), approval)
+            print(f"Added {args.name} ({args.role}).")
+        elif action == "pin":
+            staff.change_pin(shop, args.name, _new_pin(args.name), approval)
+            print(f"{args.name} has a new PIN.")
+        elif action == "remove":
+            staff.deactivate(shop, args.name, approval)
+            print(f"{args.name} can no longer sign in; the records log keeps their name.")
+        elif action == "idle-lock":
+            staff.set_idle_lock_minutes(shop, args.minutes, approval)
+            print(
+                f"The app locks after {args.minutes} idle minutes."
+                if args.minutes
+                else "The app no longer locks by itself."
+            )
+    return EXIT_OK

@@ -167,11 +167,24 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return data
 
 
+def _refuse_links(folder: Path) -> None:
+    """A backup is plain files: a symbolic link could make a restore read, or a later clean-up
+    touch, something outside it."""
+    for p in (folder, folder / MANIFEST, folder / DB_NAME, folder / "documents"):
+        if p.is_symlink():
+            raise StorageError(
+                f"The backup holds a link ({p.name}) where a file or folder should be; it was "
+                "not made by JewelerDesk and is not used.",
+                where=str(folder),
+            )
+
+
 def verify_backup(folder: Path) -> BackupInfo:
     """Check a backup before trusting it: its database is sound, is a JewelerDesk database,
     holds what its description says, and every document it refers to is there, unchanged."""
     data = _manifest(folder)
     db_path = folder / DB_NAME
+    _refuse_links(folder)
     if file_sha256(db_path) != data.get("database_sha256"):
         raise StorageError(
             "The backup's database file has changed since the backup was made.", where=str(folder)
@@ -205,6 +218,12 @@ def verify_backup(folder: Path) -> BackupInfo:
         )
     kept = DocumentFiles(folder / "documents")
     for sha in hashes:
+        if kept.path_for(sha).is_symlink():
+            raise StorageError(
+                "The backup holds a link where a document should be; it was not made by "
+                "JewelerDesk and is not used.",
+                where=str(folder),
+            )
         if not kept.exists(sha):
             raise StorageError(
                 f"The backup is missing a document ({sha[:12]}…).", where=str(folder)

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from ..errors import StorageError
 
 CHUNK = 1 << 20
+_HEX = frozenset("0123456789abcdef")
 
 
 class DocumentFiles:
@@ -27,6 +28,13 @@ class DocumentFiles:
         self.tmp = root / ".incoming"
 
     def path_for(self, sha256: str) -> Path:
+        """Where a file lives. The name must be a SHA-256 in hex: a name taken from a database
+        someone handed us (a backup) can never point outside the store ("../")."""
+        if len(sha256) != 64 or not _HEX.issuperset(sha256):
+            raise StorageError(
+                "A document is listed under a name that is not a SHA-256 hash; the records "
+                "naming it were not written by JewelerDesk. Nothing was changed."
+            )
         return self.root / sha256[:2] / sha256
 
     def exists(self, sha256: str) -> bool:

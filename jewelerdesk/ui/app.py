@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import sys
 import time
 import traceback
@@ -150,8 +151,16 @@ def offer_restore_if_damaged(shop: Shop, problems: list[str]) -> bool:
     )
     if answer != QMessageBox.StandardButton.Yes:
         return False
+    from jewelerdesk.ui.dialogs.staff import CANCELLED, ask_manager_pin
+
     try:
-        backup.restore(shop, newest.folder, keep_current=False)
+        approval = ask_manager_pin(None, shop, "restore a backup")
+    except sqlite3.DatabaseError:
+        approval = None  # too damaged to read the profiles: restoring is what mends it
+    if approval is CANCELLED:
+        return False
+    try:
+        backup.restore(shop, newest.folder, keep_current=False, manager_pin=approval)  # type: ignore[arg-type]
     except JewelerDeskError as exc:
         QMessageBox.critical(None, APP_NAME, f"The backup could not be restored.\n\n{exc}")
         return False
@@ -185,6 +194,14 @@ def _run_window(app: QApplication, paths: DataPaths) -> int:
         from jewelerdesk.ui.dialogs.settings import SettingsDialog
 
         if not SettingsDialog(shop, None, first_run=True).exec():
+            shop.close()
+            return 0
+    from jewelerdesk.services import staff
+
+    if staff.enabled(shop):
+        from jewelerdesk.ui.dialogs.staff import SignInDialog
+
+        if not SignInDialog(shop).exec():
             shop.close()
             return 0
     from jewelerdesk.ui.main_window import MainWindow

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         # Rows this window's connection has written so far: a close with nothing new written
         # needs no backup (file times are no guide: opening a WAL database touches them).
         self._changes_at_start = shop.changes()
+        self._closing = False  # the closing backup has run (or is running)
         self.pieces = self._pieces_page()
         self.stones = self._stones_page()
         self.lots = self._lots_page()
@@ -88,8 +89,52 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_detail)
         for page in (self.pieces, self.stones, self.lots, self.parties):
             page.counts_changed.connect(self.update_status)
+        self.who_label = QLabel()
+        self.statusBar().addPermanentWidget(self.who_label)
         self.pieces.reload()
         self.pieces.search.setFocus()
+        from jewelerdesk.ui.idle import IdleWatcher
+
+        self.locked = False
+        self.idle = IdleWatcher(self.lock, self)
+        self.staff_changed()
+
+    # ------------------------------------------------------------------ staff
+    def staff_changed(self) -> None:
+        """Profiles, the signed-in person or the idle time changed: show who, re-arm the lock."""
+        from jewelerdesk.services import staff
+
+        on = staff.enabled(self.shop)
+        self.act_lock.setEnabled(on)
+        self.who_label.setText(f"Signed in: {self.shop.actor.name}" if on else "")
+        self.idle.set_minutes(staff.idle_lock_minutes(self.shop) if on else 0)
+
+    def lock(self) -> None:
+        """Hide the records until someone signs in (Quit closes the app)."""
+        from jewelerdesk.services import staff
+        from jewelerdesk.ui.dialogs.staff import SignInDialog
+
+        if self.locked or not staff.enabled(self.shop):
+            return
+        self.locked = True
+        self.idle.pause()
+        self.centralWidget().setVisible(False)
+        try:
+            signed_in = SignInDialog(self.shop, self, locked=True).exec()
+        finally:
+            self.locked = False
+        if not signed_in:
+            self.close()
+            return
+        self.centralWidget().setVisible(True)
+        self.staff_changed()
+
+    def manage_staff(self) -> None:
+        from jewelerdesk.ui.dialogs.staff import StaffDialog
+
+        dialog = StaffDialog(self.shop, self)
+        dialog.exec()
+        self.staff_changed()
 
     # ------------------------------------------------------------------ pages
     def _pieces_page(self) -> TablePage:
@@ -370,6 +415,14 @@ class MainWindow(QMainWindow):
         self.act_check = QAction("Check the records", self)
         self.act_check.triggered.connect(self.check_records)
         file_menu.addAction(self.act_check)
+        file_menu.addSeparator()
+        self.act_staff = QAction("Staff and PINs…", self)
+        self.act_staff.triggered.connect(self.manage_staff)
+        file_menu.addAction(self.act_staff)
+        self.act_lock = QAction("Lock (sign in as someone else)", self)
+        self.act_lock.setShortcut(QKeySequence("Ctrl+L"))
+        self.act_lock.triggered.connect(self.lock)
+        file_menu.addAction(self.act_lock)
         self.act_log = QAction("Records log…", self)
         self.act_log.triggered.connect(lambda: self.show_history(None))
         file_menu.addAction(self.act_log)
@@ -785,6 +838,11 @@ class MainWindow(QMainWindow):
         except JewelerDeskError as exc:
             messages.show_error(self, exc, "Restore")
             return
+        from jewelerdesk.ui.dialogs.staff import CANCELLED, ask_manager_pin
+
+        approval = ask_manager_pin(self, self.shop, "restore a backup")
+        if approval is CANCELLED:
+            return
         if not messages.ask(
             self,
             "Restore this backup?",
@@ -814,7 +872,12 @@ class MainWindow(QMainWindow):
             busy.close()
             messages.show_error(self, exc, "Restore")
 
-        tasks.run_task(self.shop, lambda shop: backup.restore(shop, Path(folder)), done, failed)
+        tasks.run_task(
+            self.shop,
+            lambda shop: backup.restore(shop, Path(folder), manager_pin=approval),  # type: ignore[arg-type]
+            done,
+            failed,
+        )
 
     def reload_all(self) -> None:
         """Show the records afresh (after a restore)."""
@@ -854,20 +917,52 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
-        """Back up on the way out when something changed (quick: a verified copy)."""
-        from PySide6.QtGui import QGuiApplication
+        """Back up on the way out when something changed. The backup runs off the UI thread
+        (a large shop takes seconds) behind a busy box that keeps the window painted; the
+        window closes once it is done."""
+        from PySide6.QtCore import QEventLoop
+        from PySide6.QtWidgets import QProgressDialog
 
         from jewelerdesk.services import backup
 
         tasks.wait_for_all(30000)
         now = self.shop.changes()
         changed = now is not None and now != self._changes_at_start
-        if not self.damaged and changed:
-            QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                backup.automatic_backup(self.shop, "closing", changed=True)
-            finally:
-                QGuiApplication.restoreOverrideCursor()
+        if self._closing or self.damaged or not changed:
+            self.idle.pause()
+            super().closeEvent(event)
+            return
+        self._closing = True
+        busy = QProgressDialog("Backing up today's changes before closing…", "", 0, 0, self)
+        busy.setWindowTitle(APP_NAME)
+        busy.setCancelButton(None)
+        busy.setWindowModality(Qt.WindowModality.WindowModal)
+        busy.setMinimumDuration(0)
+        busy.show()
+        loop = QEventLoop()
+        failure: list[BaseException] = []
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            failure.append(exc)
+            loop.quit()
+
+        tasks.run_task(
+            self.shop,
+            lambda shop: backup.automatic_backup(shop, "closing", changed=True),
+            lambda _info: loop.quit(),
+            failed,
+        )
+        loop.exec()
+        busy.close()
+        if failure and not messages.ask(
+            self,
+            "The closing backup failed",
+            f"{failure[0]}\n\nThe records themselves are saved. Close without this backup?",
+        ):
+            self._closing = False
+            event.ignore()
+            return
+        self.idle.pause()
         super().closeEvent(event)
 
     def open_settings(self) -> None:

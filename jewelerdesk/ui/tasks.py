@@ -29,6 +29,7 @@ class Task(QRunnable):
     def __init__(self, shop: Shop, fn: Callable[..., Any], with_progress: bool = False):
         super().__init__()
         self.paths = shop.paths
+        self.actor = shop.actor  # the task's writes are logged as the signed-in person's
         self.fn = fn
         self.with_progress = with_progress
         self.signals = _Signals()
@@ -36,7 +37,7 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            shop = Shop.open(self.paths, sweep=False)
+            shop = Shop.open(self.paths, sweep=False, actor=self.actor)
             try:
                 if self.with_progress:
                     result = self.fn(shop, self.signals.progress.emit)

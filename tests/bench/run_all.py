@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -282,6 +283,70 @@ def bench_certificate(folder: Path) -> None:
         )
 
 
+def bench_import(folder: Path, rows: int = 10_000) -> None:
+    """A supplier's 10,000-row stone sheet: read, matched, checked and committed in one
+    transaction (receipt events and the records log included). Floor: the same rows parsed
+    from the same CSV and written with sqlite-utils ``insert_all`` into a plain table of a
+    database with the shop's profile (WAL, synchronous=FULL), in the same run."""
+    import csv
+    import io
+
+    import sqlite_utils
+
+    from jewelerdesk.services import stock_import
+    from jewelerdesk.store.database import connect
+
+    work = Path(tempfile.mkdtemp(prefix="jewelerdesk-bench-import-"))
+    header = ["Stock #", "Shape", "Cts", "Color", "Clarity", "Lab", "Report #", "Origin", "Price"]
+    shapes = ["Round", "Oval", "Pear", "Cushion", "Emerald", "Princess"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for i in range(rows):
+        writer.writerow(
+            [
+                f"BS-{i:06d}",
+                shapes[i % len(shapes)],
+                f"{0.30 + (i % 170) / 100:.2f}",
+                "DEFGHIJ"[i % 7],
+                ["IF", "VVS1", "VVS2", "VS1", "VS2", "SI1"][i % 6],
+                "GIA",
+                f"{2_100_000_000 + i}",
+                ["Botswana", "Canada", "Namibia", "Australia"][i % 4],
+                f"{900 + i % 5000}.00",
+            ]
+        )
+    sheet = work / "stones.csv"
+    sheet.write_text(out.getvalue(), encoding="utf-8")
+
+    def ours() -> float:
+        shop_dir = Path(tempfile.mkdtemp(prefix="shop-", dir=work))
+        with Shop.open(DataPaths(shop_dir)) as shop:
+            build_demo(shop)
+            t = time.perf_counter()
+            plan, result = stock_import.import_sheet(shop, sheet, "stones")
+            elapsed = time.perf_counter() - t
+            assert result is not None and not plan.errors, plan.errors[:3]
+            assert len(result.ids) == rows
+        return elapsed
+
+    def floor() -> float:
+        db_file = Path(tempfile.mkdtemp(prefix="floor-", dir=work)) / "floor.db"
+        db = connect(db_file)
+        t = time.perf_counter()
+        with open(sheet, encoding="utf-8", newline="") as fh:
+            parsed = list(csv.DictReader(fh))
+        sqlite_utils.Database(db.conn)["stone"].insert_all(parsed, batch_size=1000)
+        elapsed = time.perf_counter() - t
+        db.close()
+        return elapsed
+
+    ours_s = min(ours() for _ in range(2))
+    floor_s = min(floor() for _ in range(3))
+    line("import_stones", ours_s * 1000, "ms", floor_s * 1000, 3)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def records_item(shop: Shop, sku: str) -> Any:
     from jewelerdesk.store import records
 
@@ -368,6 +433,7 @@ BENCHES = {
     "certificate": bench_certificate,
     "export": bench_export,
     "regulator": bench_regulator,
+    "import": bench_import,
 }
 
 
@@ -381,7 +447,7 @@ def main() -> int:
     parser.add_argument("--only", nargs="*", choices=sorted(BENCHES), default=sorted(BENCHES))
     args = parser.parse_args()
     # The certificate bench uses its own small shop; the others need the 100,000-piece one.
-    needs_big = any(name not in ("certificate", "regulator") for name in args.only)
+    needs_big = any(name not in ("certificate", "regulator", "import") for name in args.only)
     folder = ensure_shop(args.shop) if needs_big else args.shop
     for name in args.only:
         BENCHES[name](folder)

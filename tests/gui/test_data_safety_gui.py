@@ -11,7 +11,7 @@ from jewelerdesk.instance import InstanceLock
 from jewelerdesk.services import backup, sales
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui import app as app_module
-from jewelerdesk.ui import messages, tasks
+from jewelerdesk.ui import messages
 from jewelerdesk.ui.main_window import MainWindow
 
 
@@ -69,7 +69,7 @@ def test_closing_the_window_backs_up_when_something_changed(
     assert backup.list_backups(demo_shop.paths.backups) == []
     sales.sell(demo_shop, sales.SaleRequest(["R-0002"]))  # something recorded in this session
     window.close()
-    tasks.wait_for_all()
+    assert not window.isVisible()  # closed once the backup was made
     [made] = backup.list_backups(demo_shop.paths.backups)
     assert made.reason == "closing" and made.counts["sale"] == 1
 
@@ -126,3 +126,23 @@ def test_declining_the_restore_closes_without_writing(
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=30000)
     assert window.damaged
     assert [b.reason for b in backup.list_backups(demo_shop.paths.backups)] == ["manual"]
+
+
+def test_a_failed_closing_backup_asks_before_closing(
+    qtbot, monkeypatch, window: MainWindow, demo_shop: Shop
+) -> None:
+    from jewelerdesk.errors import StorageError
+
+    def full(*_a, **_k):
+        raise StorageError("The disk is full.")
+
+    monkeypatch.setattr(backup, "automatic_backup", full)
+    asked: list[str] = []
+    answer = [False]
+    monkeypatch.setattr(messages, "ask", lambda _p, title, text: asked.append(text) or answer[0])
+    sales.sell(demo_shop, sales.SaleRequest(["R-0002"]))
+    window.close()
+    assert window.isVisible() and "The disk is full." in asked[0]  # "no": stays open
+    answer[0] = True
+    window.close()
+    assert not window.isVisible() and len(asked) == 2

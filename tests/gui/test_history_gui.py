@@ -12,7 +12,7 @@ from jewelerdesk.ui.main_window import MainWindow
 
 def test_a_pieces_history_shows_who_changed_what(qtbot, demo_shop: Shop) -> None:
     item = inventory.get_item_by_sku(demo_shop, "R-0002")
-    demo_shop.actor.name = "Sam"
+    demo_shop.actor.name = "Counter"
     item.price_minor += 5000
     inventory.save_item(demo_shop, item)
     dialog = HistoryDialog(demo_shop, "R-0002")
@@ -20,7 +20,7 @@ def test_a_pieces_history_shows_who_changed_what(qtbot, demo_shop: Shop) -> None
     assert dialog.windowTitle() == "History of R-0002"
     model = dialog.model
     first = [model.data(model.index(0, c)) for c in range(model.columnCount())]
-    assert first[2] == "Sam" and first[3] == "piece changed" and first[4] == "R-0002"
+    assert first[2] == "Counter" and first[3] == "piece changed" and first[4] == "R-0002"
     assert "price minor" in first[5] and "→" in first[5]
     # the detail pane: every field, the changed one in bold
     rows = {

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from jewelerdesk import __version__
+from jewelerdesk.paths import DataPaths
+from jewelerdesk.services.shop import Shop
+from jewelerdesk.store import audit
 
 
 def run(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -311,3 +314,57 @@ def test_backup_check_and_restore_on_the_command_line(tmp_path: Path) -> None:
     assert any(p.name.startswith("damaged-") for p in (shop_dir / "backups").iterdir())
     not_backup = run("--data-dir", str(shop_dir), "restore", str(tmp_path))
     assert "not a JewelerDesk backup" in one_line_error(not_backup)
+
+
+def test_staff_profiles_on_the_command_line(tmp_path: Path) -> None:
+    """With profiles, writing commands say who is working; void needs a manager's PIN; the
+    records log names them. PINs come from the environment (never from arguments)."""
+    d = str(tmp_path / "shop")
+    assert run("--data-dir", d, "demo").returncode == 0
+    r = run(
+        "--data-dir", d, "staff", "add", "Manager", "--role", "manager",
+        env_extra={"JEWELERDESK_NEW_PIN": "4821"},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = run(
+        "--data-dir", d, "staff", "add", "Counter", "--role", "staff",
+        env_extra={"JEWELERDESK_NEW_PIN": "1111", "JEWELERDESK_MANAGER_PIN": "4821"},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    listed = json.loads(run("--data-dir", d, "staff", "list", "--json").stdout)
+    assert [(p["name"], p["role"]) for p in listed["staff"]] == [
+        ("Counter", "staff"),
+        ("Manager", "manager"),
+    ]
+    # reading needs no one; recording does
+    assert run("--data-dir", d, "items").returncode == 0
+    r = run("--data-dir", d, "sell", "R-0001")
+    assert r.returncode == 2 and "--staff NAME" in one_line_error(r)
+    r = run(
+        "--data-dir", d, "--staff", "Counter", "sell", "R-0001", env_extra={"JEWELERDESK_PIN": "9"}
+    )
+    assert r.returncode == 2 and "do not match" in one_line_error(r)
+    sam = {"JEWELERDESK_PIN": "1111"}
+    assert (
+        run("--data-dir", d, "--staff", "Counter", "sell", "R-0001", env_extra=sam).returncode == 0
+    )
+    r = run(
+        "--data-dir", d, "--staff", "Counter", "certificate", "R-0001", "--json",
+        "--out", str(tmp_path / "c.pdf"), env_extra=sam,
+    )  # fmt: skip
+    number = json.loads(r.stdout)["number"]
+    r = run(
+        "--data-dir", d, "--staff", "Counter", "certificate", "--void", number,
+        "--reason", "sold in error", env_extra=sam,
+    )  # fmt: skip
+    assert r.returncode == 2 and "manager's PIN is needed to void" in one_line_error(r)
+    r = run(
+        "--data-dir", d, "--staff", "Counter", "certificate", "--void", number,
+        "--reason", "sold in error", env_extra={**sam, "JEWELERDESK_MANAGER_PIN": "4821"},
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    with Shop.open(DataPaths(Path(d))) as shop:
+        latest = audit.entries(shop.db, limit=1)[0]
+        assert (latest.actor, latest.channel) == ("Counter (approved by Manager)", "command line")
+        assert latest.tbl == "certificate_status"
+    assert run("--data-dir", d, "check").returncode == 0

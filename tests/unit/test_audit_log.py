@@ -53,7 +53,7 @@ def busy_template(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
     custody.import_list(demo_shop, DATA / "lists" / "sanctions_2026-11-01.json")
     doc = records.all_documents(demo_shop.db)[0]
     custody.confirm_statement(demo_shop, doc.id, statements()[0].id)
-    staff.add_staff(demo_shop, "Maria", "manager", "4821")
+    staff.add_staff(demo_shop, "Manager", "manager", "4821")
     demo_shop.actor.name = "owner"
     demo_shop.close()
     return paths
@@ -83,12 +83,12 @@ def recompute(entry: tuple[object, ...]) -> str:
 
 def test_a_change_is_logged_with_who_when_before_and_after(demo_shop: Shop) -> None:
     item = inventory.get_item_by_sku(demo_shop, "R-0002")
-    demo_shop.actor.name = "Dana at the counter"
+    demo_shop.actor.name = "Second counter"
     item.description = item.description + " (resized)"
     inventory.save_item(demo_shop, item)
     changes = [e for e in audit.entries(demo_shop.db, [item.id], limit=50) if e.tbl == "item"]
     latest = changes[0]
-    assert latest.op == "update" and latest.actor == "Dana at the counter"
+    assert latest.op == "update" and latest.actor == "Second counter"
     assert latest.channel == "app" and latest.at.startswith("20")
     (field, before, after), *_ = audit.changed_fields(latest)
     assert field == "description" and after == before + " (resized)"

@@ -276,3 +276,63 @@ def test_a_backup_that_does_not_verify_is_not_kept(busy_shop: Shop, tmp_path: Pa
     with pytest.raises(StorageError, match="changed"):
         backup.back_up(busy_shop, tmp_path / "usb")
     assert list((tmp_path / "usb").iterdir()) == []
+
+
+def _forge(folder: Path, sql: str) -> None:
+    """Edit a backup's database as someone outside the app would, and fix up its description
+    so that only the forged content can give it away."""
+    conn = sqlite3.connect(folder / "jewelerdesk.db", isolation_level=None)
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
+    conn.execute(sql)
+    conn.close()
+    manifest = json.loads((folder / "backup.json").read_text())
+    manifest["database_sha256"] = hashlib.sha256(
+        (folder / "jewelerdesk.db").read_bytes()
+    ).hexdigest()
+    (folder / "backup.json").write_text(json.dumps(manifest))
+
+
+def test_a_backup_naming_a_file_outside_itself_is_refused(busy_shop: Shop, tmp_path: Path):
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not the shop's")
+    # documents/<first two>/<name>: enough "../" to climb out, then the victim's path
+    climb = "../" * (len(info.folder.parts) + 2)
+    name = (climb + str(victim).lstrip("/")).rjust(64, "/")[-64:]
+    assert len(name) == 64
+    _forge(info.folder, f"UPDATE document SET sha256 = '{name}' WHERE n = 1")
+    with pytest.raises(StorageError, match="not a SHA-256 hash"):
+        backup.verify_backup(info.folder)
+    before = snapshot(busy_shop)
+    with pytest.raises(StorageError, match="not a SHA-256 hash"):
+        backup.restore(busy_shop, info.folder)
+    assert victim.read_text() == "not the shop's" and snapshot(busy_shop) == before
+
+
+def test_a_backup_with_links_is_refused(busy_shop: Shop, tmp_path: Path) -> None:
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    doc = records.all_documents(busy_shop.db)[0]
+    kept = info.folder / "documents" / doc.sha256[:2] / doc.sha256
+    secret = tmp_path / "elsewhere.pdf"
+    secret.write_bytes(kept.read_bytes())  # even with the right bytes: a link is not a backup
+    kept.unlink()
+    kept.symlink_to(secret)
+    with pytest.raises(StorageError, match="link where a document should be"):
+        backup.verify_backup(info.folder)
+    kept.unlink()
+    kept.write_bytes(secret.read_bytes())
+    backup.verify_backup(info.folder)
+    db = info.folder / "jewelerdesk.db"
+    real = tmp_path / "real.db"
+    db.rename(real)
+    db.symlink_to(real)
+    with pytest.raises(StorageError, match=r"link \(jewelerdesk.db\)"):
+        backup.verify_backup(info.folder)
+
+
+def test_the_document_store_refuses_names_that_are_not_hashes(shop: Shop) -> None:
+    for bad in ("../" * 21 + "x", "A" * 64, "ab", "g" * 64):
+        with pytest.raises(StorageError, match="not a SHA-256 hash"):
+            shop.files.path_for(bad)
+    assert shop.files.path_for("a" * 64).parent.name == "aa"

@@ -33,6 +33,7 @@ from jewelerdesk.errors import JewelerDeskError, StorageError
 from jewelerdesk.services import certificates
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui import messages, tasks
+from jewelerdesk.ui.dialogs.staff import CANCELLED, ask_manager_pin
 
 PREVIEW_DPI = 110
 STATUS_WORDS = {"current": "current", "superseded": "replaced by a later version", "voided": "VOID"}
@@ -299,11 +300,14 @@ class CertificateDialog(QDialog):
         )
         if reason is None:
             return
+        approval = ask_manager_pin(self, self.shop, "correct a certificate")
+        if approval is CANCELLED:
+            return
         number = self.shown.number
         self._busy(True, "Issuing the corrected version…")
         tasks.run_task(
             self.shop,
-            lambda shop: certificates.reissue(shop, number, reason).certificate,
+            lambda shop: certificates.reissue(shop, number, reason, approval).certificate,  # type: ignore[arg-type]
             self._issued,
             lambda exc, _tb: self._fail(exc),
         )
@@ -317,8 +321,11 @@ class CertificateDialog(QDialog):
         )
         if reason is None:
             return
+        approval = ask_manager_pin(self, self.shop, "void a certificate")
+        if approval is CANCELLED:
+            return
         try:
-            c = certificates.void(self.shop, self.shown.number, reason)
+            c = certificates.void(self.shop, self.shown.number, reason, approval)  # type: ignore[arg-type]
         except JewelerDeskError as exc:
             self._fail(exc)
             return
