@@ -354,18 +354,43 @@ def record_receipt(
     evidence: list[str] | None = None,
 ) -> CustodyEvent:
     """The shop received goods (called inside the caller's transaction)."""
-    e = CustodyEvent(
+    e = _receipt(subjects, supplier_id, day, evidence, _shop_party_id(shop))
+    events.insert_event(shop.db, e)
+    return e
+
+
+def _shop_party_id(shop: Shop) -> str:
+    return backfill.ensure_shop_party(shop.db, records.get_shop(shop.db))
+
+
+def _receipt(
+    subjects: list[EventSubject],
+    supplier_id: str | None,
+    day: str,
+    evidence: list[str] | None,
+    shop_party: str,
+) -> CustodyEvent:
+    return CustodyEvent(
         Hop.RECEIVED,
         event_time(day) if day else _now(),
         Confidence.DOCUMENTED if evidence else Confidence.OWNER_ASSERTED,
         subjects,
         tz_offset=backfill.local_offset(),
         source_owner_id=supplier_id,
-        dest_owner_id=backfill.ensure_shop_party(shop.db, records.get_shop(shop.db)),
+        dest_owner_id=shop_party,
         evidence=list(evidence or []),
     )
-    events.insert_event(shop.db, e)
-    return e
+
+
+def record_receipts(
+    shop: Shop, receipts: list[tuple[list[EventSubject], str | None, str]]
+) -> list[CustodyEvent]:
+    """Many receipts without evidence at once, each (subjects, supplier id, day): a supplier's
+    stock sheet. Called inside the caller's transaction."""
+    party = _shop_party_id(shop)
+    made = [_receipt(subjects, supplier, day, None, party) for subjects, supplier, day in receipts]
+    events.insert_events_bulk(shop.db, made)
+    return made
 
 
 def record_assembly(

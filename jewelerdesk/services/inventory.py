@@ -253,6 +253,60 @@ def save_loose_stone(shop: Shop, stone: Stone) -> Stone:
     return get_stone(shop, stone.id)
 
 
+def recorded_report_nos(shop: Shop, report_nos: list[str]) -> set[str]:
+    """Which of these report numbers are recorded on a stone already."""
+    return records.recorded_report_nos(
+        shop.db, [n.strip().upper().replace(" ", "") for n in report_nos if n.strip()]
+    )
+
+
+def receive_loose_stones(shop: Shop, stones: list[Stone]) -> list[str]:
+    """New loose stones from a supplier's sheet, written together (one transaction, bulk
+    inserts): the same checks and records as :func:`save_loose_stone` for each. A problem
+    raises a ValidationError whose ``where`` names the stone, and nothing is written."""
+    seen: set[str] = set()
+    for stone in stones:
+        _normalise_stone(stone)
+        stone.item_id = None
+        stone.stock_no = stone.stock_no.strip()
+        errors = validate_stone(stone)
+        key = stone.stock_no.casefold()
+        if key and key in seen:
+            errors.setdefault("stock_no", f"The stock number '{stone.stock_no}' appears twice.")
+        seen.add(key)
+        if errors:
+            raise ValidationError(errors, where=stone.stock_no or None)
+    with shop.db.atomic():
+        taken = records.taken_stock_nos(shop.db, [s.stock_no for s in stones])
+        for stone in stones:
+            if stone.stock_no and stone.stock_no.casefold() in taken:
+                raise ValidationError(
+                    {"stock_no": f"Another stone already has the stock number '{stone.stock_no}'."},
+                    where=stone.stock_no,
+                )
+        records.insert_loose_stones(shop.db, stones)
+        custody.record_receipts(
+            shop,
+            [
+                (
+                    [
+                        EventSubject(
+                            "subject",
+                            "stone",
+                            s.id,
+                            s.weight_mct if s.weight_is_total else s.weight_mct * s.count,
+                            "mct",
+                        )
+                    ],
+                    s.supplier_id,
+                    s.acquired_on,
+                )
+                for s in stones
+            ],
+        )
+    return [s.id for s in stones]
+
+
 def save_stone_fields(shop: Shop, stone: Stone) -> Stone:
     """Save a stone's own fields, whether it is loose or set in a piece."""
     if stone.item_id is None:

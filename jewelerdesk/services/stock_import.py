@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import io
 import logging
 import re
@@ -1625,12 +1626,28 @@ def commit_import(
     row = 0
     try:
         with shop.db.atomic():
-            for ready in plan.stones:
-                row = ready.row
-                stone = copy.deepcopy(ready.stone)  # the saves normalise in place
-                if stone.report_no and inventory.stones_with_report(shop, stone.report_no):
+            # stones in batches: bulk inserts, with progress between them
+            # copies (the saves normalise in place); a stone's only mutable field is its list
+            stones = [
+                dataclasses.replace(r.stone, treatments=list(r.stone.treatments))
+                for r in plan.stones
+            ]
+            rows_of = {id(s): r.row for s, r in zip(stones, plan.stones, strict=True)}
+            recorded = inventory.recorded_report_nos(shop, [s.report_no for s in stones])
+            for stone in stones:
+                if stone.report_no and stone.report_no.strip().upper() in recorded:
+                    row = rows_of[id(stone)]
                     raise Conflict(f"Report {stone.report_no} was recorded after the check.")
-                ids.append(inventory.save_loose_stone(shop, stone).id)
+            for i in range(0, len(stones), 1000):
+                batch = stones[i : i + 1000]
+                try:
+                    ids.extend(inventory.receive_loose_stones(shop, batch))
+                except JewelerDeskError as exc:
+                    row = next(
+                        (rows_of[id(s)] for s in batch if s.stock_no and s.stock_no == exc.where),
+                        rows_of[id(batch[0])],
+                    )
+                    raise
                 _tick(progress, len(ids), total)
             for lot_row in plan.lots:
                 row = lot_row.row

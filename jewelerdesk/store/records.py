@@ -382,6 +382,56 @@ def stock_no_taken(db: sqlite_utils.Database, stock_no: str, except_id: str | No
     return bool(row) and row[0] != except_id
 
 
+def taken_stock_nos(db: sqlite_utils.Database, stock_nos: Sequence[str]) -> set[str]:
+    """Which of these stone stock numbers are recorded already (compared without case)."""
+    found: set[str] = set()
+    wanted = [n.strip() for n in stock_nos if n.strip()]
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        found |= {
+            str(r[0]).casefold()
+            for r in db.execute(
+                f"SELECT stock_no FROM stone WHERE stock_no COLLATE NOCASE IN ({marks})", chunk
+            )
+        }
+    return found
+
+
+def recorded_report_nos(db: sqlite_utils.Database, report_nos: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    wanted = [n for n in report_nos if n]
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        found |= {
+            str(r[0])
+            for r in db.execute(f"SELECT report_no FROM stone WHERE report_no IN ({marks})", chunk)
+        }
+    return found
+
+
+def insert_loose_stones(db: sqlite_utils.Database, stones: Sequence[Stone]) -> None:
+    """Many new loose stones at once (a supplier's sheet), with their search rows."""
+    if not stones:
+        return
+    stamp = now_iso()
+    cols = ", ".join(_STONE_COLS)
+    marks = ", ".join(f":{c}" for c in _STONE_COLS)
+    db.conn.executemany(
+        f"INSERT INTO stone ({cols}, position, created_at, updated_at) "
+        f"VALUES ({marks}, 0, :stamp, :stamp)",
+        [{**_stone_values(s), "stamp": stamp} for s in stones],
+    )
+    _register_fts_functions(db)
+    db.execute(
+        "INSERT INTO stone_fts (rowid, stock_no, description, report_nos, parties) "
+        + _STONE_FTS_SELECT
+        + " WHERE s.id IN (SELECT value FROM json_each(?)) AND s.item_id IS NULL",
+        [json.dumps([s.id for s in stones])],
+    )
+
+
 def lot_no_taken(db: sqlite_utils.Database, lot_no: str, except_id: str | None = None) -> bool:
     row = db.execute(
         "SELECT id FROM metal_lot WHERE lot_no = ? COLLATE NOCASE", [lot_no.strip()]
