@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import errno
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,6 +222,15 @@ def _load_or_create(folder: Path, shop_name: str, country: str) -> ShopKeys:
     except (ValueError, TypeError) as exc:
         raise StorageError(
             "The shop's signing key files are damaged. Restore them from the key backup."
+        ) from exc
+    except OSError as exc:
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+        raise StorageError(
+            "The disk is full, so the shop's signing keys could not be made. Free some space "
+            "and try again."
+            if full
+            else f"The shop's signing keys could not be read or written: {exc.strerror or exc}.",
+            where=str(folder),
         ) from exc
     if not isinstance(ed, Ed25519PrivateKey) or not isinstance(rk, rsa.RSAPrivateKey):
         raise StorageError("The shop's signing key files hold the wrong kind of key.")

@@ -84,11 +84,11 @@ def back_up(
         PREFIX + moment.strftime("%Y-%m-%dT%H%M%S") + ("" if reason == "manual" else f"-{reason}")
     )
     base, n = name, 1
-    while (root / name).exists() or (root / f"{name}.part").exists():
+    while (root / name).exists() or list(root.glob(f"{name}.*.part")):
         n += 1  # two backups in the same second
         name = f"{base}~{n}"
     final = root / name
-    part = root / (name + ".part")
+    part = root / f"{name}.{os.getpid()}.part"  # swept at the next open if this process dies
     try:
         root.mkdir(parents=True, exist_ok=True)
         if part.exists():

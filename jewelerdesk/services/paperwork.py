@@ -20,7 +20,7 @@ from pathlib import Path
 from ..domain.model import DocType, Document, SubjectKind
 from ..domain.statements import DetectedNumber, DetectedStatement, detect_numbers, detect_statements
 from ..domain.validation import is_iso_date
-from ..errors import BadDocument, Conflict, NotFound, ValidationError
+from ..errors import BadDocument, Conflict, NotFound, StorageError, ValidationError
 from ..store import records
 from .shop import Shop
 
@@ -146,6 +146,11 @@ def _run_worker(args: list[str], what: str) -> dict[str, object]:
         raise BadDocument(
             f"Reading {what} took longer than {int(INSPECT_TIMEOUT_S)} seconds and was stopped; "
             "the file may be damaged or built to hang readers.",
+        ) from exc
+    except OSError as exc:
+        raise StorageError(
+            f"The document reader could not be started ({exc.strerror or exc}); the computer "
+            "may be out of memory. Nothing was attached. Close other programs and try again."
         ) from exc
     try:
         result = json.loads(proc.stdout.decode("utf-8") or "null")

@@ -15,7 +15,7 @@ from ..domain.model import ShopIdentity
 from ..paths import DataPaths
 from ..store import audit, records
 from ..store.database import open_database
-from ..store.files import DocumentFiles
+from ..store.files import DocumentFiles, sweep_parts
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,11 @@ class Shop:
         shop = cls(paths, db, actor)
         if sweep:
             removed = shop.files.sweep(records.all_document_hashes(db))
+            # unfinished writes a crash left: signing keys, backups, files in the data folder
+            for folder in (paths.keys, paths.backups, paths.root):
+                removed += sweep_parts(folder)
             if removed:
-                log.info("removed %d leftover document files", removed)
+                log.info("removed %d leftover temp or document files", removed)
         return shop
 
     def reopen(self) -> Shop:

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -29,12 +30,64 @@ BUSY_TIMEOUT_MS = 5000
 Migration = Callable[[sqlite_utils.Database], None]
 
 
+#: SQLite's words for a disk that is full or failing, a file another program holds, or a
+#: folder we may not write: these reach the user as a StorageError in the shop's words.
+_STORAGE_WORDS = (
+    "database or disk is full",
+    "disk i/o error",
+    "database is locked",
+    "database table is locked",
+    "attempt to write a readonly database",
+    "unable to open database file",
+)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose storage failures (full disk, I/O error, locked file) are raised as
+    :class:`StorageError`, so every service reports them in words and none escapes raw."""
+
+    def _translate(self, exc: sqlite3.OperationalError) -> BaseException:
+        text = str(exc).lower()
+        if any(w in text for w in _STORAGE_WORDS):
+            return _storage_error(exc, "")
+        return exc
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+
+    def executescript(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except sqlite3.OperationalError as exc:
+            raise self._translate(exc) from exc
+
+
 def connect(path: Path | str, actor: audit.Actor | None = None) -> sqlite_utils.Database:
     """A connection with the house profile. Does not migrate; see :func:`open_database`.
 
     ``actor`` is who the audit log names for writes through this connection."""
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn = sqlite3.connect(
+            str(path),
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            isolation_level=None,
+            factory=_Connection,
+        )
         audit.register(conn, actor or audit.Actor())
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA foreign_keys = ON")
@@ -52,12 +105,14 @@ def connect(path: Path | str, actor: audit.Actor | None = None) -> sqlite_utils.
 
 
 def _storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
+    if isinstance(exc, StorageError):
+        return exc
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return StorageError(
             "The shop's database is in use by another program and did not become free in "
             f"{BUSY_TIMEOUT_MS // 1000} seconds. Close other copies of JewelerDesk and try again.",
-            where=str(path),
+            where=str(path) or None,
         )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StorageError(
@@ -68,14 +123,14 @@ def _storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
     if "disk" in text and ("full" in text or "i/o" in text):
         return StorageError(
             "The disk is full or failing, so the change was not saved. Free some space and try again.",
-            where=str(path),
+            where=str(path) or None,
         )
     if "readonly" in text or "unable to open" in text:
         return StorageError(
             "The shop's data folder cannot be written. Check that it exists and that you may write to it.",
-            where=str(path),
+            where=str(path) or None,
         )
-    return StorageError(f"The database reported a problem: {exc}", where=str(path))
+    return StorageError(f"The database reported a problem: {exc}", where=str(path) or None)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -113,9 +168,9 @@ def open_database(
         )
     db = connect(path, actor)
     if version < latest:
-        if has_tables and backup_dir is not None:
-            backup_before_migration(db, backup_dir, version)
         try:
+            if has_tables and backup_dir is not None:
+                backup_before_migration(db, backup_dir, version)
             migrate(db, migrations)
         except sqlite3.Error as exc:
             db.close()
@@ -130,6 +185,9 @@ def open_database(
     except sqlite3.Error as exc:
         db.close()
         raise _storage_error(exc, path) from exc
+    except BaseException:
+        db.close()
+        raise
     return db
 
 
@@ -169,6 +227,9 @@ def migrate(db: sqlite_utils.Database, migrations: Sequence[Migration] = MIGRATI
 
 
 def backup_before_migration(db: sqlite_utils.Database, backup_dir: Path, version: int) -> Path:
+    from .files import sweep_parts
+
+    sweep_parts(backup_dir)  # an unfinished copy a crash left (a whole database's worth)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = backup_dir / f"before-migration-v{version}-{stamp}.db"
     return write_verified_copy(db, target)
@@ -181,11 +242,11 @@ def write_verified_copy(db: sqlite_utils.Database, target: Path) -> Path:
     check is removed and reported: an unverified backup is worse than none because it
     would be trusted.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    if tmp.exists():
-        tmp.unlink()
+    # the writer's process id in the name: a copy left by a crash is swept at the next open
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.part")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)
         db.execute("VACUUM INTO ?", [str(tmp)])
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -196,7 +257,7 @@ def write_verified_copy(db: sqlite_utils.Database, target: Path) -> Path:
             result = check.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             check.close()
-    except (sqlite3.Error, OSError) as exc:
+    except (sqlite3.Error, OSError, StorageError) as exc:
         tmp.unlink(missing_ok=True)
         raise StorageError(
             f"A backup copy could not be written ({exc}). Nothing was changed.", where=str(target)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -69,7 +70,7 @@ class DocumentFiles:
     ) -> tuple[str, int]:
         """Write to a ``.part`` file while hashing, fsync, rename into place, fsync the folder."""
         self.tmp.mkdir(parents=True, exist_ok=True)
-        part = self.tmp / f"{uuid.uuid4().hex}.part"
+        part = self.tmp / f"{os.getpid()}-{uuid.uuid4().hex}.part"
         digest = hashlib.sha256()
         try:
             with open(part, "wb") as dst:
@@ -109,13 +110,8 @@ class DocumentFiles:
         Only files older than ``min_age_s`` go: a younger one may belong to an attach that
         another window is finishing right now. Returns how many files were removed.
         """
-        removed = 0
+        removed = sweep_parts(self.tmp, min_age_s)
         cutoff = time.time() - min_age_s
-        if self.tmp.is_dir():
-            for stray in self.tmp.glob("*.part"):
-                if stray.stat().st_mtime <= cutoff:
-                    stray.unlink(missing_ok=True)
-                    removed += 1
         if referenced is not None and self.root.is_dir():
             for sub in self.root.iterdir():
                 if not sub.is_dir() or len(sub.name) != 2:
@@ -125,6 +121,54 @@ class DocumentFiles:
                         blob.unlink(missing_ok=True)
                         removed += 1
         return removed
+
+
+#: "<pid>-<hex>.part" (documents), ".<name>.<pid>-<hex>.part" (write_atomic),
+#: "<name>.<pid>.part" (backups and database copies)
+_PID = re.compile(r"(?:^|\.)(\d+)(?:-[0-9a-f]{8,32})?\.part$")
+
+
+def _writer_alive(name: str) -> bool | None:
+    """Whether the process named in a temp file's name still runs (None: no process named)."""
+    m = _PID.search(name)
+    if not m:
+        return None
+    pid = int(m.group(1))
+    if pid == os.getpid():
+        return None  # this very process: another of its threads may be writing; go by age
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # someone else's process: leave its files alone
+    return True
+
+
+def sweep_parts(folder: Path, min_age_s: float = 3600) -> int:
+    """Remove the ``.part`` files and folders a crash left in ``folder``: at once when the
+    process that wrote one is gone, else (no process named) once older than ``min_age_s``.
+    A file another running process is still writing is never touched."""
+    import shutil
+
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - min_age_s
+    for stray in folder.glob("*.part"):
+        alive = _writer_alive(stray.name)
+        try:
+            stale = alive is False or (alive is None and stray.lstat().st_mtime <= cutoff)
+        except OSError:
+            continue
+        if not stale:
+            continue
+        if stray.is_dir() and not stray.is_symlink():
+            shutil.rmtree(stray, ignore_errors=True)
+        else:
+            stray.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def file_sha256(path: Path) -> str:
@@ -156,7 +200,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> Path:
     the whole new one: a ``.part`` file, fsynced, renamed over; the ``.part`` is removed on
     failure. Raises ``OSError`` (the caller says it in the shop's words)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    part = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
     try:
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
