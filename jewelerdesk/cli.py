@@ -923,7 +923,7 @@ def cmd_staff(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import staff
 
     action = args.staff_command
-    with _open(paths, writes=False) as shop:
+    with _open(paths, writes=action != "list") as shop:
         if action == "list":
             people = staff.list_staff(shop, include_inactive=True)
             if args.json:

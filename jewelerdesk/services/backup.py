@@ -267,9 +267,50 @@ def list_backups(root: Path) -> list[BackupInfo]:
                 dict(data.get("counts", {})),
                 int(data.get("documents", 0)),
                 str(data.get("database_sha256", "")),
+                _head_of(data),
             )
         )
     return sorted(out, key=lambda b: b.created_at, reverse=True)
+
+
+def _head_of(data: dict[str, Any]) -> tuple[int, str] | None:
+    log_head = data.get("records_log")
+    try:
+        return int(log_head["entry"]), str(log_head["sha256"])  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
+RESTORES = "restores.json"
+
+
+def last_restore(shop: Shop) -> str:
+    """When the records were last replaced by a backup ('' if never): backups made before
+    then may hold a longer history than the records now do, rightly."""
+    try:
+        entries = json.loads((shop.paths.root / RESTORES).read_text("utf-8"))
+        return str(entries[-1]["at"]) if entries else ""
+    except (OSError, ValueError, TypeError, KeyError, IndexError):
+        return ""
+
+
+def _remember_restore(shop: Shop, info: BackupInfo) -> None:
+    path = shop.paths.root / RESTORES
+    try:
+        entries = json.loads(path.read_text("utf-8"))
+        if not isinstance(entries, list):
+            entries = []
+    except (OSError, ValueError):
+        entries = []
+    entries.append(
+        {
+            "at": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "backup": info.folder.name,
+            "created_at": info.created_at,
+            "by": shop.actor.name,
+        }
+    )
+    write_atomic(path, json.dumps(entries, indent=1).encode("utf-8"))
 
 
 def prune(root: Path, today: date | None = None) -> list[Path]:
@@ -339,6 +380,14 @@ def automatic_backup(
         return None
 
 
+def closing_backup(shop: Shop) -> BackupInfo:
+    """The backup made when the window closes after a change: like :func:`automatic_backup`,
+    but a failure is raised, so the window can say so before it closes."""
+    info = back_up(shop, reason="closing")
+    prune(shop.paths.backups, datetime.now(UTC).date())
+    return info
+
+
 def set_aside_damaged(shop: Shop) -> Path:
     """Keep a byte copy of a damaged database (and its WAL) in ``backups/`` before it is
     replaced: whatever can still be read from it is not thrown away."""
@@ -382,6 +431,15 @@ def restore(
         set_aside_damaged(shop)
     source = database.open_readonly(folder / DB_NAME)
     try:
+        audit.register(source.conn, audit.Actor())  # read-only: for the log's own checks
+        broken = list(audit.chain_problems(source))
+        broken += [m.text(f"#{m.row_key}") for m in audit.unlogged_changes(source)[:1]]
+        if broken:
+            raise StorageError(
+                f"The backup's records were changed outside JewelerDesk ({broken[0]}); it is "
+                "not used.",
+                where=str(folder),
+            )
         for sha in sorted(records.all_document_hashes(source)):
             if shop.files.exists(sha) and not shop.files.verify(sha):
                 shop.files.path_for(sha).unlink()  # damaged: the backup's copy replaces it
@@ -391,5 +449,9 @@ def restore(
     finally:
         source.close()
     database.migrate(shop.db)
-    log.info("restored from %s", folder)
+    try:
+        _remember_restore(shop, info)
+    except OSError as exc:
+        log.warning("could not note the restore: %s", exc)
+    log.info("restored from %s by %s", folder, shop.actor.name)
     return info

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from ..certificates import payload as pl
 from ..certificates.keys import ED25519_PRIVATE, ShopKeys, load_or_create, load_public_key
 from ..certificates.pdf import pdf_cert_sha256
-from ..certificates.verify import Verification, verify_pdf, verify_qr_text
+from ..certificates.verify import VALID, Verification, verify_pdf, verify_qr_text
 from ..domain import ftc
 from ..domain.custody import Hop
 from ..domain.model import (
@@ -564,6 +564,19 @@ def verify_qr(text: str, public_key: Path | None = None, shop: Shop | None = Non
 
 
 def _add_history(shop: Shop, result: Verification) -> None:
+    # The signed certificate names the records log's entry and hash at issue: a shop whose
+    # log no longer has that hash there has had its history rewritten since.
+    logged = (result.payload or {}).get("records_log")
+    if isinstance(logged, dict) and result.status == VALID:
+        try:
+            now = audit.hash_at(shop.db, int(logged["entry"])) if logged["entry"] else None
+        except (KeyError, TypeError, ValueError):
+            now = None
+        if logged.get("entry") and now != logged.get("sha256"):
+            result.problems.append(
+                f"The shop's records log no longer matches entry #{logged['entry']} printed on "
+                "this certificate: the shop's history was changed after it was issued."
+            )
     c = store.find_certificate(shop.db, result.number, result.version)
     if c is None:
         return

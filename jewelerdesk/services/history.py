@@ -85,11 +85,11 @@ def _record_words(tbl: str, image: dict[str, object]) -> str:
     if tbl == "custody_event":
         return f"{image.get('biz_step', '')} {str(image.get('event_time', ''))[:10]}".strip()
     if tbl == "stone":
-        return f"stone {int(str(image.get('position') or 0)) + 1}"
+        return f"stone {_int(image.get('position')) + 1}"
     if tbl == "metal_component":
         return f"{image.get('part', '')} (metal)".strip()
     if tbl == "metal_movement":
-        grams = int(str(image.get("mass_mg") or 0)) / 1000
+        grams = _int(image.get("mass_mg")) / 1000
         return f"{image.get('kind', '')} {grams:,.3f} g"
     kind = _KIND_WORDS.get(str(image.get("subject_kind", "")), "")
     if tbl == "custody_subject":
@@ -103,6 +103,14 @@ def _record_words(tbl: str, image: dict[str, object]) -> str:
     if tbl == "gap_ack":
         return f"{image.get('rule', '')}: {image.get('reason', '')}"
     return ""
+
+
+def _int(value: object) -> int:
+    """A number from a logged image (an edit outside the app may have put anything there)."""
+    try:
+        return int(str(value or 0))
+    except ValueError:
+        return 0
 
 
 def _local(at: str) -> str:

@@ -52,6 +52,7 @@ def check_shop(
     if not report.ok:
         return report  # a damaged file gives no trustworthy answers below
     report.problems += audit_problems(shop)
+    report.problems += rollback_problems(shop)
     report.problems += [
         f"The database is inconsistent: {p}" for p in database.foreign_key_problems(shop.db)
     ]
@@ -113,23 +114,66 @@ def check_shop(
     return report
 
 
+#: records named one by one in a report; the rest are counted (each name costs a lookup)
+LABELLED = 200
+
+
 def audit_problems(shop: Shop) -> list[str]:
     """The records log's chain, then every record against the log's latest image of it."""
     problems = list(audit.chain_problems(shop.db))
-    for m in audit.unlogged_changes(shop.db):
+    mismatches = audit.unlogged_changes(shop.db)
+    for m in mismatches[:LABELLED]:
         text = m.text(record_label(shop, m.tbl, m.row_key))
         if m.kind == "changed":
             diff = _differences(audit.latest_image(shop.db, m.tbl, m.row_key), _row(shop, m))
             if diff:
                 text += " Changed: " + "; ".join(diff) + "."
         problems.append(text)
+    if len(mismatches) > LABELLED:
+        rest = mismatches[LABELLED:]
+        kinds = sorted({audit.TABLE_WORDS.get(m.tbl, m.tbl) for m in rest})
+        problems.append(
+            f"… and {len(rest):,} more records differ from the records log ({', '.join(kinds)})."
+        )
+    for note in audit.repair_notes(shop.db):
+        when = note.at[:10]
+        problems.append(f"Records-log entry #{note.seq} ({when}): {audit.summary(note)}")
     missing = audit.missing_triggers(shop.db)
     if missing:
         problems.append(
             "The records log is not watching: "
             + ", ".join(sorted({audit.TABLE_WORDS.get(t, t) for t in missing}))
-            + " (its triggers were removed)."
+            + " (its triggers were removed or changed)."
         )
+    return problems
+
+
+def rollback_problems(shop: Shop) -> list[str]:
+    """The records log against the heads written in the shop's own backups: a database put
+    back from an older copy outside the app has a shorter log than a later backup holds, and
+    a rewritten one a different hash at the same entry. Backups made before the last restore
+    from a backup are left out (the restore rightly went back)."""
+    from . import backup
+
+    since = backup.last_restore(shop)
+    problems: list[str] = []
+    for b in backup.list_backups(shop.paths.backups):
+        if b.records_log is None or b.created_at <= since:
+            continue
+        entry, digest = b.records_log
+        now = audit.hash_at(shop.db, entry) if entry else audit.GENESIS
+        when = b.when.astimezone().strftime("%Y-%m-%d %H:%M")
+        if now is None:
+            problems.append(
+                f"The records log ends before entry #{entry}, which the backup of {when} holds: "
+                "the records were put back to an older copy outside JewelerDesk."
+            )
+        elif now != digest:
+            problems.append(
+                f"The records log's entry #{entry} differs from the backup of {when}: the "
+                "history was rewritten outside JewelerDesk."
+            )
+        break  # the newest backup after the last restore says it all
     return problems
 
 
@@ -143,6 +187,13 @@ def _differences(logged: dict[str, object], now: dict[str, object]) -> list[str]
         for k in now
         if k in logged and logged.get(k) != now.get(k)
     ]
+
+
+def _number(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def record_label(shop: Shop, table: str, row_key: str) -> str:
@@ -160,7 +211,8 @@ def record_label(shop: Shop, table: str, row_key: str) -> str:
         if table == "certificate":
             return f"{image.get('number', '')} version {image.get('version', '')} {where}"
         position = image.get("position")
-        return f"{int(str(position)) + 1} {where}" if position is not None else where
+        number = _number(position)
+        return f"{number + 1} {where}" if number is not None else where
     if table == "custody_event":
         when = str(image.get("event_time", ""))[:10]
         return f"'{image.get('biz_step', '')}' of {when} ({row_key[:8]})"

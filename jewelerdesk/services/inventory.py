@@ -265,7 +265,7 @@ def receive_loose_stones(shop: Shop, stones: list[Stone]) -> list[str]:
     inserts): the same checks and records as :func:`save_loose_stone` for each. A problem
     raises a ValidationError whose ``where`` names the stone, and nothing is written."""
     seen: set[str] = set()
-    for stone in stones:
+    for index, stone in enumerate(stones):
         _normalise_stone(stone)
         stone.item_id = None
         stone.stock_no = stone.stock_no.strip()
@@ -275,15 +275,19 @@ def receive_loose_stones(shop: Shop, stones: list[Stone]) -> list[str]:
             errors.setdefault("stock_no", f"The stock number '{stone.stock_no}' appears twice.")
         seen.add(key)
         if errors:
-            raise ValidationError(errors, where=stone.stock_no or None)
+            exc = ValidationError(errors, where=stone.stock_no or None)
+            exc.index = index  # type: ignore[attr-defined]  # which of ``stones``
+            raise exc
     with shop.db.atomic():
         taken = records.taken_stock_nos(shop.db, [s.stock_no for s in stones])
-        for stone in stones:
+        for index, stone in enumerate(stones):
             if stone.stock_no and stone.stock_no.casefold() in taken:
-                raise ValidationError(
+                exc = ValidationError(
                     {"stock_no": f"Another stone already has the stock number '{stone.stock_no}'."},
                     where=stone.stock_no,
                 )
+                exc.index = index  # type: ignore[attr-defined]
+                raise exc
         records.insert_loose_stones(shop.db, stones)
         custody.record_receipts(
             shop,

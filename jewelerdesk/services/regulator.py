@@ -82,7 +82,8 @@ def _signature(node: Any, out: set[tuple[str, str]], key: str = "") -> None:
     if isinstance(node, dict):
         for k, v in node.items():
             out.add((k, ""))
-            _signature(v, out, k)
+            if not k.startswith("jd:"):  # the shop's own facts: never GS1 vocabulary
+                _signature(v, out, k)
     elif isinstance(node, list):
         for v in node:
             _signature(v, out, key)
@@ -118,6 +119,8 @@ def _hash_documents(doc: dict[str, Any]) -> list[str]:
             values: list[str] = []
             json_to_py._find_expanded_values(jsonld.expand(single), values)
             known = frozenset(v for v in values if v.startswith(_VOCAB_PREFIXES))
+            if len(_VOCAB) > 5000:
+                _VOCAB.clear()  # a bound for a long session; it refills from use
             _VOCAB[key] = known
         vocab |= known
     obj = json_to_py._replace_bare_string_values(copy.deepcopy(doc), vocab)

@@ -1643,10 +1643,8 @@ def commit_import(
                 try:
                     ids.extend(inventory.receive_loose_stones(shop, batch))
                 except JewelerDeskError as exc:
-                    row = next(
-                        (rows_of[id(s)] for s in batch if s.stock_no and s.stock_no == exc.where),
-                        rows_of[id(batch[0])],
-                    )
+                    index = getattr(exc, "index", 0)
+                    row = rows_of[id(batch[index if 0 <= index < len(batch) else 0])]
                     raise
                 _tick(progress, len(ids), total)
             for lot_row in plan.lots:

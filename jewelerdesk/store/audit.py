@@ -93,6 +93,7 @@ class Actor:
 def register(conn: sqlite3.Connection, actor: Actor) -> None:
     """The SQL functions the audit triggers call (they exist only in the app's connections)."""
     conn.create_function("jd_audit_hash", 11, entry_hash, deterministic=True)
+    conn.create_function("jd_digest", 1, _digest, deterministic=True)
     conn.create_function("jd_actor", 0, lambda: actor.name)
     conn.create_function("jd_channel", 0, lambda: actor.channel)
 
@@ -104,9 +105,22 @@ def _columns(db: sqlite_utils.Database, table: str) -> list[str]:
     return [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
 
 
+#: columns imaged by a digest, not their value: a PIN's hash stays out of the log (where it
+#: would outlive a change of PIN), yet a change to it is still seen
+_DIGESTED = {"pin_hash"}
+
+
 def _image(columns: list[str], r: str) -> str:
-    pairs = ", ".join(f"'{c}', {r}.{c}" for c in columns)
+    pairs = ", ".join(
+        f"'{c}', jd_digest({r}.{c})" if c in _DIGESTED else f"'{c}', {r}.{c}" for c in columns
+    )
     return f"json_object({pairs})"
+
+
+def _digest(value: object) -> str | None:
+    if value is None:
+        return None
+    return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()[:16]
 
 
 def _entry_sql(table: str, op: str, key: str, about: str, before: str, after: str) -> str:
@@ -152,43 +166,85 @@ def _present_triggers(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
 
 
-def ensure(db: sqlite_utils.Database) -> list[str]:
-    """Install the audit triggers for the current columns of every logged table, and image every
-    row of a table whose columns changed (a migration) or that was never logged. Run in a
-    transaction after each migration and at every open; returns notes of what it repaired."""
+def ensure(db: sqlite_utils.Database, migrating: bool = False) -> list[str]:
+    """Install the audit triggers for the current columns of every logged table. Run in a
+    transaction after each migration and at every open; returns notes of what it repaired.
+
+    Only a migration (``migrating``) may image every row of a table afresh ("baseline"):
+    its columns changed, so the log's images must too. At any other open, columns that differ
+    from what the log knows, or a watch (trigger) that is missing or was rewritten, mean the
+    file was changed outside the app: the watch is put back and a note is appended, and the
+    records check reports the note and every row that differs from its logged image."""
     tables = _present_tables(db)
     if "audit_log" not in tables:
         return []
     known = {r[0]: r[1] for r in db.execute("SELECT tbl, columns FROM audit_columns")}
-    triggers = _present_triggers(db)
+    present = {
+        r[0]: r[1] for r in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    }
     notes: list[str] = []
     for table in AUDITED:
         if table not in tables:
             continue
         columns = _columns(db, table)
         signature = json.dumps(columns)
-        names = {f"audit_{table}_{op}" for op in ("insert", "update", "delete")}
-        if known.get(table) == signature and names <= triggers:
+        wanted = dict(zip(_trigger_names(table), _trigger_sql(table, columns), strict=True))
+        same_columns = known.get(table) == signature
+        intact = all(_same_sql(present.get(n), sql) for n, sql in wanted.items())
+        if same_columns and intact:
             continue
-        for name in names & triggers:
-            db.execute(f"DROP TRIGGER {name}")
-        for sql in _trigger_sql(table, columns):
+        for name in wanted:
+            if name in present:
+                db.execute(f"DROP TRIGGER {name}")
+        for sql in wanted.values():
             db.execute(sql)
-        if known.get(table) != signature:
-            _baseline(db, table, columns)
-            db.execute(
-                "INSERT INTO audit_columns (tbl, columns) VALUES (?, ?) "
-                "ON CONFLICT (tbl) DO UPDATE SET columns = excluded.columns",
-                [table, signature],
+        if same_columns:
+            note = (
+                f"The records log's watch on the {TABLE_WORDS.get(table, table)} table was "
+                "missing or changed and has been put back. Changes made meanwhile outside "
+                "JewelerDesk show in 'Check the records'."
             )
+        elif migrating or table not in known and not _has_entries(db, table):
+            _baseline(db, table, columns)
+            note = ""
         else:
             note = (
-                f"The records log's watch on the {TABLE_WORDS.get(table, table)} table was missing "
-                "and has been put back. Run 'Check the records' to find changes made meanwhile."
+                f"The {TABLE_WORDS.get(table, table)} table's columns were changed outside "
+                "JewelerDesk (the records log knew other columns); its watch was put back."
             )
+        db.execute(
+            "INSERT INTO audit_columns (tbl, columns) VALUES (?, ?) "
+            "ON CONFLICT (tbl) DO UPDATE SET columns = excluded.columns",
+            [table, signature],
+        )
+        if note:
             append_note(db, note)
             notes.append(note)
     return notes
+
+
+def _trigger_names(table: str) -> list[str]:
+    return [f"audit_{table}_{op}" for op in ("insert", "update", "delete")]
+
+
+def _same_sql(found: str | None, wanted: str) -> bool:
+    return found is not None and " ".join(found.split()) == " ".join(wanted.split())
+
+
+def _has_entries(db: sqlite_utils.Database, table: str) -> bool:
+    return (
+        db.execute("SELECT 1 FROM audit_log WHERE tbl = ? LIMIT 1", [table]).fetchone() is not None
+    )
+
+
+def repair_notes(db: sqlite_utils.Database) -> list[Entry]:
+    """The notes the log wrote when it found its watch removed or its tables altered."""
+    return [
+        Entry(*r)
+        for r in db.execute(
+            f"SELECT {_COLS} FROM audit_log WHERE op = 'note' AND tbl = 'audit' ORDER BY seq"
+        )
+    ]
 
 
 def _baseline(db: sqlite_utils.Database, table: str, columns: list[str]) -> None:
@@ -344,6 +400,8 @@ def chain_problems(
     db: sqlite_utils.Database, progress: Callable[[int, int], None] | None = None
 ) -> Iterator[str]:
     """Walk the chain from the first entry; yields what is wrong, first bad entry first."""
+    if "audit_log" not in _present_tables(db):
+        return  # a database from before the log
     total, _ = head(db)
     expected_seq = 1
     prev = GENESIS
@@ -395,6 +453,8 @@ def unlogged_changes(db: sqlite_utils.Database) -> list[Mismatch]:
     log says exist but that are gone. Every logged table is compared in full."""
     found: list[Mismatch] = []
     tables = _present_tables(db)
+    if "audit_log" not in tables:
+        return found
     for table, (key_t, _about) in AUDITED.items():
         if table not in tables:
             continue
@@ -412,7 +472,8 @@ def unlogged_changes(db: sqlite_utils.Database) -> list[Mismatch]:
             found.append(Mismatch(table, k, "unlogged" if missing else "changed", int(seq or 0)))
         gone = db.execute(
             f"""SELECT l.row_key, l.seq FROM ({latest}) AS l
-                WHERE l.op != 'delete' AND l.row_key NOT IN (SELECT {key} FROM {table} AS t)"""
+                WHERE l.op != 'delete'
+                  AND l.row_key NOT IN (SELECT {key} FROM {table} AS t WHERE {key} IS NOT NULL)"""
         )
         found += [Mismatch(table, k, "deleted", int(seq)) for k, seq in gone]
     found.sort(key=lambda m: (m.seq == 0, m.seq, m.tbl, m.row_key))
@@ -433,20 +494,28 @@ def latest_image(db: sqlite_utils.Database, table: str, row_key: str) -> dict[st
 def current_row(db: sqlite_utils.Database, table: str, row_key: str) -> dict[str, Any]:
     """A logged table's row as it is now, by its log key ({} if there is none)."""
     key = AUDITED[table][0].format(r="t")
-    cur = db.execute(f"SELECT * FROM {table} AS t WHERE CAST({key} AS TEXT) = ?", [row_key])
+    if key in ("t.id", "t.key"):  # indexed: compare the column itself
+        cur = db.execute(f"SELECT * FROM {table} AS t WHERE {key} = ?", [row_key])
+    elif key == "t.n" and row_key.isdigit():
+        cur = db.execute(f"SELECT * FROM {table} AS t WHERE t.n = ?", [int(row_key)])
+    else:
+        cur = db.execute(f"SELECT * FROM {table} AS t WHERE CAST({key} AS TEXT) = ?", [row_key])
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else {}
 
 
 def missing_triggers(db: sqlite_utils.Database) -> list[str]:
+    """Logged tables whose watch (trigger) is missing or is not the app's own."""
     tables = _present_tables(db) & set(AUDITED)
-    triggers = _present_triggers(db)
-    return sorted(
-        t
-        for t in tables
-        for op in ("insert", "update", "delete")
-        if f"audit_{t}_{op}" not in triggers
-    )
+    present = {
+        r[0]: r[1] for r in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    }
+    out = []
+    for t in sorted(tables):
+        wanted = dict(zip(_trigger_names(t), _trigger_sql(t, _columns(db, t)), strict=True))
+        if not all(_same_sql(present.get(n), sql) for n, sql in wanted.items()):
+            out.append(t)
+    return out
 
 
 # ------------------------------------------------------------------------------------- wording

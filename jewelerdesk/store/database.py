@@ -222,6 +222,7 @@ def migrate(db: sqlite_utils.Database, migrations: Sequence[Migration] = MIGRATI
             if number == 1:
                 db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             step(db)
+            audit.ensure(db, migrating=True)  # a step may change a logged table's columns
             db.execute(f"PRAGMA user_version = {number}")
         log.info("migrated database to version %d", number)
 
@@ -340,7 +341,7 @@ def foreign_key_problems(db: sqlite_utils.Database) -> list[str]:
     ]
 
 
-_GUARDS: list[str] = []
+_GUARDS: list[tuple[str, str]] = []  # (name, SQL with spaces normalised)
 
 
 def missing_guards(db: sqlite_utils.Database) -> list[str]:
@@ -354,13 +355,16 @@ def missing_guards(db: sqlite_utils.Database) -> list[str]:
                 f"audit_{t}_{op}" for t in audit.AUDITED for op in ("insert", "update", "delete")
             }
             _GUARDS.extend(
-                r[0]
+                (r[0], " ".join(str(r[1]).split()))
                 for r in fresh.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
                 )
                 if r[0] not in generated
             )
         finally:
             fresh.close()
-    present = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    return [g for g in _GUARDS if g not in present]
+    present = {
+        r[0]: " ".join(str(r[1]).split())
+        for r in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    }
+    return [name for name, sql in _GUARDS if present.get(name) != sql]

@@ -136,6 +136,8 @@ def _writer_alive(name: str) -> bool | None:
     pid = int(m.group(1))
     if pid == os.getpid():
         return None  # this very process: another of its threads may be writing; go by age
+    if os.name == "nt":
+        return _windows_pid_alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -143,6 +145,27 @@ def _writer_alive(name: str) -> bool | None:
     except (PermissionError, OSError):
         return True  # someone else's process: leave its files alone
     return True
+
+
+def _windows_pid_alive(pid: int) -> bool | None:
+    """On Windows os.kill(pid, 0) sends Ctrl+C instead of testing: ask the kernel."""
+    import ctypes
+
+    query_limited_information, still_active = 0x1000, 259
+    try:
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(query_limited_information, False, pid)
+        if not handle:
+            return False  # no such process (or none we may see: then its files are old)
+        try:
+            code = ctypes.c_ulong()
+            if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+                return None
+            return code.value == still_active
+        finally:
+            kernel32.CloseHandle(handle)
+    except (AttributeError, OSError):
+        return None
 
 
 def sweep_parts(folder: Path, min_age_s: float = 3600) -> int:

@@ -752,7 +752,7 @@ def v7_audit_log(db: sqlite_utils.Database) -> None:
 
     for statement in _split(V7):
         db.execute(statement)
-    audit.ensure(db)
+    audit.ensure(db, migrating=True)
 
 
 MIGRATIONS = [

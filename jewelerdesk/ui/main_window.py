@@ -110,7 +110,11 @@ class MainWindow(QMainWindow):
         self.idle.set_minutes(staff.idle_lock_minutes(self.shop) if on else 0)
 
     def lock(self) -> None:
-        """Hide the records until someone signs in (Quit closes the app)."""
+        """Hide the records until someone signs in (Quit closes the app). Open dialogs are
+        cancelled first: a half-typed sale or a confirmation already approved by a manager
+        must not wait on screen for whoever comes next."""
+        from PySide6.QtWidgets import QApplication, QDialog
+
         from jewelerdesk.services import staff
         from jewelerdesk.ui.dialogs.staff import SignInDialog
 
@@ -118,6 +122,12 @@ class MainWindow(QMainWindow):
             return
         self.locked = True
         self.idle.pause()
+        for w in QApplication.topLevelWidgets():
+            if w is self or not w.isVisible():
+                continue
+            if isinstance(w, QDialog):
+                w.reject()
+            w.hide()
         self.centralWidget().setVisible(False)
         try:
             signed_in = SignInDialog(self.shop, self, locked=True).exec()
@@ -888,6 +898,12 @@ class MainWindow(QMainWindow):
         self.gaps.loaded = False
         self._set_title()
         self.update_status()
+        self.staff_changed()  # the restored records may have other staff profiles
+        from jewelerdesk.services import staff
+
+        names = {m.name for m in staff.list_staff(self.shop)}
+        if names and self.shop.actor.name not in names:
+            self.lock()  # whoever is signed in has no profile in these records
 
     def check_records(self) -> None:
         from jewelerdesk.services import integrity
@@ -933,6 +949,7 @@ class MainWindow(QMainWindow):
             super().closeEvent(event)
             return
         self._closing = True
+        self.idle.pause()  # no lock while the backup runs
         busy = QProgressDialog("Backing up today's changes before closing…", "", 0, 0, self)
         busy.setWindowTitle(APP_NAME)
         busy.setCancelButton(None)
@@ -948,7 +965,7 @@ class MainWindow(QMainWindow):
 
         tasks.run_task(
             self.shop,
-            lambda shop: backup.automatic_backup(shop, "closing", changed=True),
+            backup.closing_backup,
             lambda _info: loop.quit(),
             failed,
         )

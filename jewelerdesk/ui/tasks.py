@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from jewelerdesk.services.shop import Shop
+from jewelerdesk.store.audit import Actor
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,9 @@ class Task(QRunnable):
     def __init__(self, shop: Shop, fn: Callable[..., Any], with_progress: bool = False):
         super().__init__()
         self.paths = shop.paths
-        self.actor = shop.actor  # the task's writes are logged as the signed-in person's
+        # the task's writes are logged as the person signed in when it was started (a copy:
+        # an approval or a sign-in on the UI thread meanwhile does not leak into it)
+        self.actor = Actor(shop.actor.name, shop.actor.channel)
         self.fn = fn
         self.with_progress = with_progress
         self.signals = _Signals()

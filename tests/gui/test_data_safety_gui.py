@@ -132,11 +132,12 @@ def test_a_failed_closing_backup_asks_before_closing(
     qtbot, monkeypatch, window: MainWindow, demo_shop: Shop
 ) -> None:
     from jewelerdesk.errors import StorageError
+    from jewelerdesk.store import database
 
-    def full(*_a, **_k):
+    def full(*_a, **_k):  # the copy itself fails, as on a full disk
         raise StorageError("The disk is full.")
 
-    monkeypatch.setattr(backup, "automatic_backup", full)
+    monkeypatch.setattr(database, "write_verified_copy", full)
     asked: list[str] = []
     answer = [False]
     monkeypatch.setattr(messages, "ask", lambda _p, title, text: asked.append(text) or answer[0])

@@ -135,3 +135,25 @@ def test_voiding_in_the_dialog_asks_a_managers_pin(qtbot, monkeypatch, staffed: 
     assert not dialog.error_line.isVisible(), dialog.error_line.text()
     assert dialog.shown is not None and dialog.shown.status == "voided"
     assert audit.entries(staffed.db, limit=1)[0].actor == "Counter (approved by Manager)"
+
+
+def test_locking_cancels_open_dialogs(qtbot, monkeypatch, staffed: Shop) -> None:
+    from jewelerdesk.ui.dialogs.history import HistoryDialog
+
+    window = MainWindow(staffed)
+    qtbot.addWidget(window)
+    window.show()
+    open_dialog = HistoryDialog(staffed, None, window)
+    qtbot.addWidget(open_dialog)
+    open_dialog.show()
+    during: list[bool] = []
+
+    def exec_(d: SignInDialog) -> int:
+        during.append(open_dialog.isVisible())
+        sign_in_as(d, "Counter", "1111")
+        return d.result()
+
+    monkeypatch.setattr(SignInDialog, "exec", exec_)
+    window.act_lock.trigger()
+    assert during == [False] and not open_dialog.isVisible()
+    assert open_dialog.result() == 0  # cancelled, not accepted

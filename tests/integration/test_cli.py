@@ -326,11 +326,17 @@ def test_staff_profiles_on_the_command_line(tmp_path: Path) -> None:
         env_extra={"JEWELERDESK_NEW_PIN": "4821"},
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
+    new = {"JEWELERDESK_NEW_PIN": "1111", "JEWELERDESK_MANAGER_PIN": "4821"}
+    r = run("--data-dir", d, "staff", "add", "Counter", "--role", "staff", env_extra=new)
+    assert r.returncode == 2 and "--staff NAME" in one_line_error(r)  # who is adding?
     r = run(
-        "--data-dir", d, "staff", "add", "Counter", "--role", "staff",
-        env_extra={"JEWELERDESK_NEW_PIN": "1111", "JEWELERDESK_MANAGER_PIN": "4821"},
+        "--data-dir", d, "--staff", "Manager", "staff", "add", "Counter", "--role", "staff",
+        env_extra={**new, "JEWELERDESK_PIN": "4821"},
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
+    with Shop.open(DataPaths(Path(d))) as shop:
+        added = audit.entries(shop.db, limit=1)[0]
+        assert (added.tbl, added.actor) == ("staff", "Manager")
     listed = json.loads(run("--data-dir", d, "staff", "list", "--json").stdout)
     assert [(p["name"], p["role"]) for p in listed["staff"]] == [
         ("Counter", "staff"),

@@ -152,7 +152,10 @@ def test_a_changed_carat_is_found_and_named(busy_shop: Shop) -> None:
     assert len(problems) == 2
     assert "stone 1 of piece 'R-0002' was changed outside JewelerDesk" in problems[0]
     assert "weight mct" in problems[0]
-    assert problems[1] == "The records log is not watching: stone (its triggers were removed)."
+    assert (
+        problems[1]
+        == "The records log is not watching: stone (its triggers were removed or changed)."
+    )
 
 
 def test_a_deleted_custody_event_is_found(busy_shop: Shop) -> None:
@@ -390,3 +393,126 @@ def test_a_write_without_the_app_functions_is_refused_not_silently_unlogged(
     with pytest.raises(sqlite3.OperationalError, match="no such function: jd_"):
         conn.execute("UPDATE item SET price_minor = 5")
     conn.close()
+
+
+# ------------------------------------------------------------------------- harder tampering
+
+
+def test_forgetting_a_tables_columns_does_not_launder_an_edit(busy_shop: Shop) -> None:
+    """Deleting the log's note of a table's columns must not make the next open re-image
+    (and so accept) an edited row."""
+    conn = raw(busy_shop)
+    conn.execute("DROP TRIGGER audit_stone_update")
+    conn.execute("UPDATE stone SET weight_mct = weight_mct * 3 WHERE n = 1")
+    conn.execute("DELETE FROM audit_columns WHERE tbl = 'stone'")
+    conn.close()
+    busy_shop.close()
+    with Shop.open(busy_shop.paths) as again:
+        problems = integrity.check_shop(again).problems
+        assert any("stone" in p and "changed outside JewelerDesk" in p for p in problems)
+        assert any("columns were changed outside JewelerDesk" in p for p in problems)
+        assert not [e for e in audit.entries(again.db, limit=50) if e.op == "baseline"]
+
+
+def test_a_column_added_outside_the_app_is_reported(busy_shop: Shop) -> None:
+    conn = raw(busy_shop)
+    conn.execute("ALTER TABLE item ADD COLUMN secret TEXT")
+    conn.close()
+    busy_shop.close()
+    with Shop.open(busy_shop.paths) as again:
+        problems = integrity.check_shop(again).problems
+        assert any("piece table's columns were changed" in p for p in problems)
+
+
+def test_a_watch_replaced_by_a_harmless_one_of_the_same_name_is_found(busy_shop: Shop) -> None:
+    conn = raw(busy_shop)
+    conn.execute("DROP TRIGGER audit_item_update")
+    conn.execute("CREATE TRIGGER audit_item_update AFTER UPDATE ON item BEGIN SELECT 1; END")
+    conn.execute("DROP TRIGGER audit_log_no_delete")
+    conn.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT 1; END"
+    )
+    conn.close()
+    assert audit.missing_triggers(busy_shop.db) == ["item"]
+    problems = integrity.check_shop(busy_shop).problems
+    assert any("not watching: piece" in p for p in problems)
+    assert any("audit_log_no_delete" in p for p in problems)
+
+
+def test_putting_back_an_older_copy_of_the_database_is_found(
+    busy_shop: Shop, tmp_path: Path
+) -> None:
+    from jewelerdesk.services import backup
+
+    older = tmp_path / "older.db"
+    database.write_verified_copy(busy_shop.db, older)
+    sales.sell(busy_shop, sales.SaleRequest(["R-0008"]))
+    backup.back_up(busy_shop)  # its backup.json holds the longer log's head
+    assert integrity.check_shop(busy_shop).ok
+    busy_shop.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{busy_shop.paths.database}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(older, busy_shop.paths.database)
+    with Shop.open(busy_shop.paths) as again:
+        problems = integrity.check_shop(again).problems
+        assert any("put back to an older copy outside JewelerDesk" in p for p in problems)
+        # a restore through the app rightly goes back: that is not reported
+        made = backup.list_backups(again.paths.backups)[-1]
+        backup.restore(again, made.folder, manager_pin="4821")
+        assert not integrity.rollback_problems(again)
+
+
+def test_a_certificate_names_a_rewritten_history_when_verified(
+    busy_shop: Shop, tmp_path: Path
+) -> None:
+    c = certificates.certificates_of(busy_shop, "R-0001")[-1]
+    pdf = tmp_path / "c.pdf"
+    pdf.write_bytes(certificates.reprint(busy_shop, c.number, c.version))
+    assert certificates.verify_file(pdf, shop=busy_shop).ok
+    entry = json.loads(c.payload)["records_log"]["entry"]
+    conn = raw(busy_shop)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET hash = ? WHERE seq = ?", ["f" * 64, entry])
+    conn.close()
+    result = certificates.verify_file(pdf, shop=busy_shop)
+    assert not result.ok and "history was changed after it was issued" in result.problems[0]
+
+
+def test_a_backup_with_an_edited_log_is_not_restored(busy_shop: Shop, tmp_path: Path) -> None:
+    from jewelerdesk.errors import StorageError
+    from jewelerdesk.services import backup
+
+    made = backup.back_up(busy_shop, tmp_path / "usb")
+    conn = sqlite3.connect(made.folder / "jewelerdesk.db", isolation_level=None)
+    conn.execute("DROP TRIGGER audit_log_no_update")
+    conn.execute("UPDATE audit_log SET actor = 'nobody' WHERE seq = 10")
+    conn.close()
+    manifest = json.loads((made.folder / "backup.json").read_text())
+    manifest["database_sha256"] = hashlib.sha256(
+        (made.folder / "jewelerdesk.db").read_bytes()
+    ).hexdigest()
+    (made.folder / "backup.json").write_text(json.dumps(manifest))
+    with pytest.raises(StorageError, match="changed outside JewelerDesk"):
+        backup.restore(busy_shop, made.folder, manager_pin="4821")
+    assert integrity.check_shop(busy_shop).ok
+
+
+def test_nonsense_written_into_a_row_is_reported_not_a_crash(busy_shop: Shop) -> None:
+    conn = raw(busy_shop)
+    conn.execute("DROP TRIGGER audit_stone_update")
+    conn.execute(
+        "UPDATE stone SET position = 'one' WHERE n = (SELECT min(n) FROM stone "
+        "WHERE item_id IS NOT NULL)"
+    )
+    conn.close()
+    problems = integrity.check_shop(busy_shop).problems
+    assert any("changed outside JewelerDesk" in p for p in problems)
+
+
+def test_a_pins_hash_never_enters_the_log(busy_shop: Shop) -> None:
+    stored = busy_shop.db.execute("SELECT pin_hash FROM staff").fetchone()[0]
+    images = " ".join(
+        (e.before or "") + (e.after or "") for e in audit.entries(busy_shop.db, limit=100_000)
+    )
+    assert stored not in images and stored.split("$")[-1] not in images
+    assert '"pin_hash":"sha256:' in images
