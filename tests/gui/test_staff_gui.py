@@ -157,3 +157,20 @@ def test_locking_cancels_open_dialogs(qtbot, monkeypatch, staffed: Shop) -> None
     window.act_lock.trigger()
     assert during == [False] and not open_dialog.isVisible()
     assert open_dialog.result() == 0  # cancelled, not accepted
+
+
+def test_with_profiles_the_app_asks_who_is_working_before_the_window(
+    qtbot, monkeypatch, staffed: Shop
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from jewelerdesk.ui import app as app_module
+
+    asked: list[str] = []
+    monkeypatch.setattr(SignInDialog, "exec", lambda d: asked.append(d.windowTitle()) or 0)
+    staffed.close()
+    # Cancel at the sign-in: the app ends without showing the records
+    assert app_module._run_window(QApplication.instance(), staffed.paths) == 0
+    assert asked == ["Sign in"]
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    assert not [w for w in shown if w.isVisible() and w.shop.paths == staffed.paths]
