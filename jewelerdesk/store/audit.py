@@ -174,7 +174,10 @@ def ensure(db: sqlite_utils.Database, migrating: bool = False) -> list[str]:
     its columns changed, so the log's images must too. At any other open, columns that differ
     from what the log knows, or a watch (trigger) that is missing or was rewritten, mean the
     file was changed outside the app: the watch is put back and a note is appended, and the
-    records check reports the note and every row that differs from its logged image."""
+    records check reports the note and every row that differs from its logged image.
+
+    So a release that changes how the triggers are written (``_trigger_sql``) must add a
+    migration step; :func:`database.migrate` calls this with ``migrating`` after each step."""
     tables = _present_tables(db)
     if "audit_log" not in tables:
         return []
@@ -198,7 +201,9 @@ def ensure(db: sqlite_utils.Database, migrating: bool = False) -> list[str]:
                 db.execute(f"DROP TRIGGER {name}")
         for sql in wanted.values():
             db.execute(sql)
-        if same_columns:
+        if same_columns and migrating:
+            note = ""  # a new version of the app words its watches anew: only in a migration
+        elif same_columns:
             note = (
                 f"The records log's watch on the {TABLE_WORDS.get(table, table)} table was "
                 "missing or changed and has been put back. Changes made meanwhile outside "

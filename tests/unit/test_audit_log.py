@@ -516,3 +516,31 @@ def test_a_pins_hash_never_enters_the_log(busy_shop: Shop) -> None:
     )
     assert stored not in images and stored.split("$")[-1] not in images
     assert '"pin_hash":"sha256:' in images
+
+
+def test_a_new_release_rewords_its_watches_only_in_a_migration(
+    demo_shop: Shop, monkeypatch
+) -> None:
+    """Trigger text that changes with the app is put in place by a migration, quietly; the
+    same change found at an ordinary open is reported as tampering."""
+    original = audit._trigger_sql
+    monkeypatch.setattr(
+        audit,
+        "_trigger_sql",
+        lambda table, columns: [
+            s.replace("BEGIN", "BEGIN -- v8\n", 1) for s in original(table, columns)
+        ],
+    )
+    path = demo_shop.paths.database
+    demo_shop.close()
+    db = database.open_database(path, migrations=[*MIGRATIONS, lambda db: None])
+    try:
+        assert not audit.repair_notes(db) and not audit.missing_triggers(db)
+    finally:
+        db.close()
+    monkeypatch.setattr(audit, "_trigger_sql", original)  # an older build opens it again
+    db = database.open_database(path, migrations=[*MIGRATIONS, lambda db: None])
+    try:
+        assert audit.repair_notes(db)  # the watches were not the ones this build writes
+    finally:
+        db.close()
