@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import math
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import NotAllowed, NotFound, ValidationError
 from ..store import staff as store
+from ..store.files import write_atomic
 from .shop import Shop
 
 ROLES = ("manager", "staff")
@@ -31,7 +34,7 @@ PIN_MIN, PIN_MAX = 4, 8
 #: rather than milliseconds (not secrecy: see the module note)
 _N, _R, _P = 2**14, 8, 1
 MAX_TRIES, WAIT_S = 5, 30.0
-_clock = time.monotonic
+_clock = time.time  # wall time: the count is shared with other programs
 
 
 @dataclass(frozen=True)
@@ -80,13 +83,38 @@ def pin_matches(pin: str, stored: str) -> bool:
 
 
 class _Throttle:
-    """Wrong PINs per shop: after MAX_TRIES in a row, the next try must wait WAIT_S."""
+    """Wrong PINs per shop: after MAX_TRIES in a row, the next try must wait WAIT_S. Kept in a
+    small file in the data folder as well as in memory, so neither a restart of the app nor a
+    loop of command-line calls starts the count afresh."""
+
+    FILE = "pin-tries.json"
 
     def __init__(self) -> None:
         self.failures: dict[str, tuple[int, float]] = {}
 
-    def check(self, key: str) -> None:
+    def _load(self, key: str) -> tuple[int, float]:
         count, last = self.failures.get(key, (0, 0.0))
+        try:
+            data = json.loads((Path(key) / self.FILE).read_text("utf-8"))
+            if int(data["count"]) > count:
+                count, last = int(data["count"]), float(data["last"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return count, last
+
+    def _save(self, key: str, count: int, last: float) -> None:
+        self.failures[key] = (count, last)
+        path = Path(key) / self.FILE
+        try:
+            if count:
+                write_atomic(path, json.dumps({"count": count, "last": last}).encode(), 0o600)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError:
+            pass  # the count in memory still applies to this program
+
+    def check(self, key: str) -> None:
+        count, last = self._load(key)
         if count >= MAX_TRIES:
             left = WAIT_S - (_clock() - last)
             if left > 0:
@@ -95,11 +123,12 @@ class _Throttle:
                 )
 
     def failed(self, key: str) -> None:
-        count, _ = self.failures.get(key, (0, 0.0))
-        self.failures[key] = (count + 1, _clock())
+        count, _ = self._load(key)
+        self._save(key, count + 1, _clock())
 
     def passed(self, key: str) -> None:
-        self.failures.pop(key, None)
+        if self._load(key)[0]:
+            self._save(key, 0, 0.0)
 
 
 _throttle = _Throttle()

@@ -108,8 +108,15 @@ def test_wrong_pins_make_the_next_try_wait(staffed: Shop, monkeypatch) -> None:
             staff.sign_in(staffed, "Counter", "0000")
     with pytest.raises(NotAllowed, match="Wait 30 seconds"):
         staff.sign_in(staffed, "Counter", "1111")  # even the right PIN waits
+    # a restart (or another program on the same data folder) does not start afresh
+    monkeypatch.setattr(staff, "_throttle", staff._Throttle())
+    with pytest.raises(NotAllowed, match="Wait 30 seconds"):
+        staff.sign_in(staffed, "Counter", "1111")
+    with pytest.raises(NotAllowed, match="Wait 30 seconds"):
+        staff.authorise(staffed, "4821", "void a certificate")  # the manager's PIN waits too
     clock[0] += staff.WAIT_S + 1
     assert staff.sign_in(staffed, "Counter", "1111").name == "Counter"
+    assert not (staffed.paths.root / staff._Throttle.FILE).exists()  # the count is cleared
 
 
 def test_someone_who_left_cannot_sign_in_but_stays_in_the_log(staffed: Shop) -> None:
