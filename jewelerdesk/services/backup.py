@@ -372,9 +372,7 @@ def automatic_backup(
     elif changed is None and not changed_since_last_backup(shop):
         return None
     try:
-        info = back_up(shop, reason=reason, now=moment)
-        prune(shop.paths.backups, moment.date())
-        return info
+        return _back_up_and_prune(shop, reason, moment)
     except StorageError as exc:
         log.warning("automatic backup failed: %s", exc)
         return None
@@ -383,8 +381,12 @@ def automatic_backup(
 def closing_backup(shop: Shop) -> BackupInfo:
     """The backup made when the window closes after a change: like :func:`automatic_backup`,
     but a failure is raised, so the window can say so before it closes."""
-    info = back_up(shop, reason="closing")
-    prune(shop.paths.backups, datetime.now(UTC).date())
+    return _back_up_and_prune(shop, "closing", datetime.now(UTC))
+
+
+def _back_up_and_prune(shop: Shop, reason: str, moment: datetime) -> BackupInfo:
+    info = back_up(shop, reason=reason, now=moment)
+    prune(shop.paths.backups, moment.date())
     return info
 
 

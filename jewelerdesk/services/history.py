@@ -46,22 +46,9 @@ def head(shop: Shop) -> tuple[int, str]:
     return audit.head(shop.db)
 
 
-_NAMES = (
-    "sku",
-    "stock_no",
-    "lot_no",
-    "legal_name",
-    "number",
-    "invoice_no",
-    "original_name",
-    "name",
-    "key",
-)
-
-
 def _row(e: audit.Entry) -> HistoryRow:
     image = e.after_dict() or e.before_dict()
-    record = next((str(image[n]) for n in _NAMES if image.get(n)), "")
+    record = audit.record_name(image)
     if not record and image:
         record = _record_words(e.tbl, image)
     details = audit.summary(e) if e.op in ("update", "note") else ""

@@ -196,14 +196,18 @@ def _number(value: object) -> int | None:
         return None
 
 
+_UNQUOTED = ("number", "key")
+
+
 def record_label(shop: Shop, table: str, row_key: str) -> str:
     """How a shop owner would name a record: a stock number, an invoice, a date..."""
     image = audit.latest_image(shop.db, table, row_key)
     if not image and table in audit.AUDITED:
         image = audit.current_row(shop.db, table, row_key)
-    for name in ("sku", "stock_no", "lot_no", "legal_name", "invoice_no", "original_name", "name"):
-        if image.get(name):
-            return f"'{image[name]}'"
+    # a certificate is named by number and version below; a setting by its key as "#key"
+    name = audit.record_name(image, tuple(f for f in audit.NAME_FIELDS if f not in _UNQUOTED))
+    if name:
+        return f"'{name}'"
     item_id = image.get("item_id")
     sku = records.sku_of_item(shop.db, str(item_id)) if item_id else None
     if sku:

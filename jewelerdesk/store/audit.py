@@ -563,6 +563,25 @@ _OP_WORDS = {
 _QUIET = {"n", "updated_at", "created_at", "pin_hash"}
 
 
+#: the fields that name a record in the shop's words, the most telling first
+NAME_FIELDS = (
+    "sku",
+    "stock_no",
+    "lot_no",
+    "legal_name",
+    "number",
+    "invoice_no",
+    "original_name",
+    "name",
+    "key",
+)
+
+
+def record_name(image: dict[str, Any], fields: tuple[str, ...] = NAME_FIELDS) -> str:
+    """A logged row's own name (its stock number, invoice...), or '' if it has none."""
+    return next((str(image[n]) for n in fields if image.get(n)), "")
+
+
 def describe_entry(e: Entry) -> str:
     return f"{TABLE_WORDS.get(e.tbl, e.tbl)} {_OP_WORDS.get(e.op, e.op)}"
 
@@ -585,18 +604,7 @@ def summary(e: Entry) -> str:
         parts = [f"{k.replace('_', ' ')}: {_pair(b, a)}" for k, b, a in changed_fields(e)]
         return "; ".join(parts) or "no visible change"
     image = e.after_dict() or e.before_dict()
-    for name in (
-        "sku",
-        "stock_no",
-        "lot_no",
-        "legal_name",
-        "number",
-        "invoice_no",
-        "original_name",
-        "biz_step",
-        "name",
-        "key",
-    ):
+    for name in (*NAME_FIELDS, "biz_step"):
         if image.get(name):
             return f"{name.replace('_', ' ')} {_short(image[name])}"
     return ""
