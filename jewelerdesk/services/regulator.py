@@ -15,12 +15,15 @@ document's creation date taken from the newest record, not the clock.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
 import re
+import threading
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -92,18 +95,26 @@ def _signature(node: Any, out: set[tuple[str, str]], key: str = "") -> None:
 
 
 def _hash_documents(doc: dict[str, Any]) -> list[str]:
-    """GS1 canonical event hashes of the events of an EPCIS document, in order.
+    """GS1 canonical event hashes of the events of an EPCIS document, in order. The document
+    is consumed (its strings are rewritten in place).
 
     The steps of ``epcis_event_hash_generator``'s ``event_list_from_epcis_document_json``
-    and ``epcis_hashes_from_events``, with one change for speed: that function expands the
-    whole document with JSON-LD only to learn which vocabulary URIs its bare strings
-    ("receiving", "owning_party"...) stand for, which costs milliseconds an event. Expansion
-    treats each event on its own, so the URIs of a document are the union of its events'; they
-    are learnt once per distinct vocabulary signature (a few dozen in a shop) and reused. The
-    tests recompute every hash with the library's own, unchanged path."""
-    import copy
+    and ``epcis_hashes_from_events``, with three changes for speed, none to the result:
 
-    from epcis_event_hash_generator import hash_generator, json_to_py
+    - that function expands the whole document with JSON-LD only to learn which vocabulary
+      URIs its bare strings ("receiving", "owning_party"...) stand for, which costs
+      milliseconds an event. Expansion treats each event on its own, so the URIs of a document
+      are the union of its events'; they are learnt once per distinct vocabulary signature (a
+      few dozen in a shop) and reused;
+    - the library deep-copies the document and the event list to leave its caller's objects
+      untouched; these are built for hashing alone, so they are not copied;
+    - the library's value and timestamp canonicalisations are pure functions of one string
+      and the same few thousand strings recur in every event (steps, parties, countries,
+      times), so they are remembered while hashing (:func:`_remembered_canonical_forms`).
+
+    Each event's pre-hash string is still built by the library's own functions. The tests
+    recompute every hash with the library's own, unchanged path and compare."""
+    from epcis_event_hash_generator import JOIN_BY, PROP_ORDER, hash_generator, json_to_py
     from epcis_event_hash_generator import json_xml_model_mismatch_correction as fix
     from pyld import jsonld
 
@@ -115,7 +126,7 @@ def _hash_documents(doc: dict[str, Any]) -> list[str]:
         key = frozenset(sig)
         known = _VOCAB.get(key)
         if known is None:
-            single = {**copy.deepcopy(header), "epcisBody": {"eventList": [copy.deepcopy(event)]}}
+            single = json.loads(json.dumps({**header, "epcisBody": {"eventList": [event]}}))
             values: list[str] = []
             json_to_py._find_expanded_values(jsonld.expand(single), values)
             known = frozenset(v for v in values if v.startswith(_VOCAB_PREFIXES))
@@ -123,13 +134,44 @@ def _hash_documents(doc: dict[str, Any]) -> list[str]:
                 _VOCAB.clear()  # a bound for a long session; it refills from use
             _VOCAB[key] = known
         vocab |= known
-    obj = json_to_py._replace_bare_string_values(copy.deepcopy(doc), vocab)
+    obj = json_to_py._replace_bare_string_values(doc, vocab)
     json_to_py._collect_namespaces_from_jsonld_context(obj["@context"])
-    events = [
-        fix.deep_structure_correction(json_to_py._json_to_py(e))
-        for e in obj["epcisBody"]["eventList"]
-    ]
-    return list(hash_generator.epcis_hashes_from_events(("EventList", "", events)))
+    join = hash_generator.JOIN_BY = JOIN_BY  # the library's default separator
+    prehashes = []
+    with _remembered_canonical_forms(hash_generator):
+        for e in obj["epcisBody"]["eventList"]:
+            event = fix.deep_structure_correction(json_to_py._json_to_py(e))
+            prehashes.append(
+                "eventType="
+                + event[0]
+                + join
+                + hash_generator._recurse_through_children_in_order(event[2], PROP_ORDER)
+                + join
+                + hash_generator._gather_elements_not_in_order(event[2], PROP_ORDER)
+            )
+    return hash_generator.calculate_hashes_from_pre_hashes(prehashes)
+
+
+_CANONICAL_LOCK = threading.Lock()
+
+
+@contextmanager
+def _remembered_canonical_forms(hash_generator: Any) -> Iterator[None]:
+    """The library's ``_canonize_value`` and ``_fix_time_stamp_format`` (each a pure
+    function of one string) remembered while a batch is hashed, then put back as they were:
+    the library stays unchanged for everyone else."""
+    with _CANONICAL_LOCK:
+        saved = hash_generator._canonize_value, hash_generator._fix_time_stamp_format
+        if not _REMEMBERED:
+            _REMEMBERED.extend(functools.lru_cache(maxsize=100_000)(f) for f in saved)
+        hash_generator._canonize_value, hash_generator._fix_time_stamp_format = _REMEMBERED
+        try:
+            yield
+        finally:
+            hash_generator._canonize_value, hash_generator._fix_time_stamp_format = saved
+
+
+_REMEMBERED: list[Any] = []
 
 
 def event_hashes(
@@ -439,6 +481,45 @@ manifest.csv
 """
 
 
+#: the containers of an EPCIS document laid out over several lines; everything inside them
+#: (an event, a master-data element) is written on one line of its own
+_OPEN = frozenset(
+    {
+        "epcisHeader",
+        "epcisMasterData",
+        "vocabularyList",
+        "vocabularyElementList",
+        "epcisBody",
+        "eventList",
+    }
+)
+
+
+def _layout(node: Any, depth: int = 0) -> str:
+    """The document as JSON a person can read in a text viewer, one event or master-data
+    element a line. (Python's indenting JSON writer is pure Python and took most of a large
+    pack's time; each line here comes from the C writer.)"""
+    pad, end = " " * (depth + 1), " " * depth
+
+    def one_line(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def is_open(value: Any) -> bool:
+        return isinstance(value, dict) and any(k in _OPEN for k in value)
+
+    if isinstance(node, dict) and (depth == 0 or is_open(node)):
+        parts = [
+            f"{pad}{one_line(k)}: {_layout(v, depth + 1) if k in _OPEN else one_line(v)}"
+            for k, v in node.items()
+        ]
+    elif isinstance(node, list) and node:
+        parts = [pad + (_layout(v, depth + 1) if is_open(v) else one_line(v)) for v in node]
+        return "[\n" + ",\n".join(parts) + "\n" + end + "]"
+    else:
+        return one_line(node)
+    return "{\n" + ",\n".join(parts) + "\n" + end + "}"
+
+
 def _zip(entries: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -519,7 +600,7 @@ def export_regulator(
     lot_ids = {s.id for e in events for s in e.subjects if s.kind == "lot"}
 
     entries: dict[str, bytes] = {
-        "epcis.jsonld": (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8"),
+        "epcis.jsonld": (_layout(doc) + "\n").encode("utf-8"),
         "us_customs_diamonds.csv": _diamonds_csv(shop, stone_ids, docs_of),
         "eu_2017_821_lots.csv": _lots_csv(shop, lot_ids, docs_of),
         "warranty_reconciliation.csv": _warranty_csv(shop, stone_ids),

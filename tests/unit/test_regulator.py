@@ -84,6 +84,23 @@ def test_the_demo_shop_pack_validates_and_hashes_recompute(demo_shop: Shop, tmp_
     )
 
 
+def test_the_document_reads_one_event_a_line_and_leaves_the_hash_library_as_it_was(
+    demo_shop: Shop, tmp_path: Path
+) -> None:
+    before = hash_generator._canonize_value, hash_generator._fix_time_stamp_format
+    result, z = pack(demo_shop, tmp_path / "pack.zip")
+    assert (hash_generator._canonize_value, hash_generator._fix_time_stamp_format) == before
+    text = z.read("epcis.jsonld").decode("utf-8")
+    lines = text.splitlines()
+    event_lines = [ln for ln in lines if ln.lstrip().startswith('{"type":"ObjectEvent"')
+                   or ln.lstrip().startswith('{"type":"TransformationEvent"')]  # fmt: skip
+    assert len(event_lines) == result.events  # each event whole on its own line
+    for ln in event_lines:
+        assert json.loads(ln.strip().rstrip(","))["eventID"].startswith("ni:///sha-256;")
+    assert max(len(ln) for ln in lines) < 20_000  # no line holds the whole document
+    assert json.loads(text) == epcis_doc(z)
+
+
 def test_manifest_lists_every_file_with_its_hash(demo_shop: Shop, tmp_path: Path) -> None:
     result, z = pack(demo_shop, tmp_path / "pack.zip")
     manifest = table(z, "manifest.csv")
