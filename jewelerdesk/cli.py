@@ -283,6 +283,13 @@ def _open(paths: DataPaths, writes: bool = True) -> Shop:
     from .services import staff
     from .store.audit import Actor
 
+    if Shop.needs_update(paths):
+        print(
+            "Updating the shop's records for this version of JewelerDesk (once; a large shop "
+            "takes a minute). A copy is kept in the backups folder first.",
+            file=sys.stderr,
+            flush=True,
+        )
     shop = Shop.open(paths, actor=Actor("owner", "command line"))
     try:
         if staff.enabled(shop):

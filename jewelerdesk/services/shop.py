@@ -14,7 +14,7 @@ import sqlite_utils
 from ..domain.model import ShopIdentity
 from ..paths import DataPaths
 from ..store import audit, records
-from ..store.database import open_database
+from ..store.database import needs_update, open_database
 from ..store.files import DocumentFiles, sweep_parts
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,12 @@ class Shop:
             if removed:
                 log.info("removed %d leftover temp or document files", removed)
         return shop
+
+    @staticmethod
+    def needs_update(paths: DataPaths) -> bool:
+        """True when opening will first update records an older JewelerDesk wrote (a copy
+        is kept first; it can take a minute on a large shop)."""
+        return needs_update(paths.database)
 
     def reopen(self) -> Shop:
         """A second connection to the same shop, for another thread."""

@@ -191,6 +191,13 @@ def open_database(
     return db
 
 
+def needs_update(path: Path | str, migrations: Sequence[Migration] = MIGRATIONS) -> bool:
+    """True when an existing shop's data was written by an older JewelerDesk and opening it
+    will first update it (which can take a minute on a large shop). Reads without writing."""
+    app_id, version, has_tables = _peek(path)
+    return has_tables and app_id == APPLICATION_ID and version < latest_version(migrations)
+
+
 def _peek(path: Path | str) -> tuple[int, int, bool]:
     """Read the file's identity without changing a byte (setting WAL would rewrite the header)."""
     if str(path) == ":memory:" or not Path(path).exists() or Path(path).stat().st_size == 0:

@@ -84,8 +84,58 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+UPDATING = (
+    "Updating the shop's records for this version of JewelerDesk…\n\n"
+    "This happens once. A large shop takes a minute or two; a copy of the records is kept "
+    "in the backups folder first. Please leave the computer on until it is done."
+)
+
+
+def update_with_busy_box(paths: DataPaths) -> None:
+    """Bring records an older JewelerDesk wrote up to date off the UI thread, behind a window
+    that says what is happening (on a large shop it takes a minute: a silent wait would look
+    like a hang). Errors are raised here, on the UI thread."""
+    import threading
+
+    from PySide6.QtCore import QEventLoop, Qt
+    from PySide6.QtWidgets import QLabel, QProgressDialog
+
+    busy = QProgressDialog(UPDATING, "", 0, 0)
+    label = QLabel(UPDATING)
+    label.setWordWrap(True)
+    busy.setLabel(label)
+    busy.setWindowTitle(APP_NAME)
+    busy.setCancelButton(None)
+    busy.setWindowModality(Qt.WindowModality.ApplicationModal)
+    busy.setMinimumDuration(0)
+    busy.setFixedWidth(440)
+    busy.show()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            Shop.open(paths, sweep=False).close()
+        except BaseException as exc:  # raised again on the UI thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="update-records", daemon=False)
+    worker.start()
+    loop = QEventLoop()
+    poll = QTimer()
+    poll.timeout.connect(lambda: None if worker.is_alive() else loop.quit())
+    poll.start(100)
+    loop.exec()
+    poll.stop()
+    worker.join()
+    busy.close()
+    if failure:
+        raise failure[0]
+
+
 def open_shop_or_explain(paths: DataPaths) -> Shop | None:
     try:
+        if Shop.needs_update(paths):
+            update_with_busy_box(paths)
         return Shop.open(paths)
     except JewelerDeskError as exc:
         log.error("cannot open shop: %s", exc)

@@ -147,3 +147,52 @@ def test_a_failed_closing_backup_asks_before_closing(
     answer[0] = True
     window.close()
     assert not window.isVisible() and len(asked) == 2
+
+
+def test_records_an_older_version_wrote_are_updated_behind_a_window_that_says_so(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QApplication, QProgressDialog
+
+    from jewelerdesk.paths import DataPaths
+    from jewelerdesk.store import database
+    from jewelerdesk.store.database import MIGRATIONS, open_database, schema_version
+
+    paths = DataPaths(tmp_path / "old")
+    paths.ensure()
+    open_database(paths.database, migrations=MIGRATIONS[:6]).close()
+    seen: list[str] = []
+    real_migrate = database.migrate
+
+    def migrate_watched_from_the_ui(db, migrations=MIGRATIONS) -> None:
+        import time
+
+        time.sleep(0.5)  # as on a large shop: the UI thread keeps running meanwhile
+        real_migrate(db, migrations)
+
+    def look() -> None:
+        seen.extend(
+            w.labelText()
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QProgressDialog) and w.isVisible()
+        )
+
+    monkeypatch.setattr(database, "migrate", migrate_watched_from_the_ui)
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.timeout.connect(look)
+    timer.start(50)
+    assert Shop.needs_update(paths)
+    shop = app_module.open_shop_or_explain(paths)
+    timer.stop()
+    assert shop is not None
+    try:
+        assert any("Updating the shop's records" in t for t in seen)
+        assert schema_version(shop.db) == len(MIGRATIONS)
+        assert not Shop.needs_update(paths)
+        assert list(paths.backups.glob("before-migration-v6-*.db"))
+    finally:
+        shop.close()
+    left = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog)]
+    assert not [w for w in left if w.isVisible()]

@@ -374,3 +374,20 @@ def test_staff_profiles_on_the_command_line(tmp_path: Path) -> None:
         assert (latest.actor, latest.channel) == ("Counter (approved by Manager)", "command line")
         assert latest.tbl == "certificate_status"
     assert run("--data-dir", d, "check").returncode == 0
+
+
+def test_records_an_older_version_wrote_are_updated_with_a_note(tmp_path: Path) -> None:
+    from jewelerdesk.store.database import MIGRATIONS, open_database, schema_version
+
+    paths = DataPaths(tmp_path / "old")
+    paths.ensure()
+    open_database(paths.database, migrations=MIGRATIONS[:6]).close()  # as release v6 left it
+    r = run("--data-dir", str(paths.root), "items", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "Updating the shop's records for this version" in r.stderr
+    assert json.loads(r.stdout)["count"] == 0
+    assert list(paths.backups.glob("before-migration-v6-*.db"))  # the copy kept first
+    with Shop.open(paths) as shop:
+        assert schema_version(shop.db) == len(MIGRATIONS)
+    again = run("--data-dir", str(paths.root), "items", "--json")
+    assert again.returncode == 0 and "Updating" not in again.stderr  # once only
