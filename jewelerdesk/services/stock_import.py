@@ -841,6 +841,28 @@ class _RowContext:
         self.seen_keys: dict[str, int] = {}
         self.seen_numbers: dict[str, int] = {}
         self.refiners: dict[str, str | None] = {}
+        # what the shop holds already, read once for the whole sheet (not a query a row)
+        self.reports: dict[str, tuple[str | None, str]] = {}
+        self.taken: set[str] = set()
+        if kind == ImportKind.STONES:
+            self.reports = records.report_holders(
+                shop.db, [_clean_report_no(self.get(r, "report_no")) for r in sheet.rows]
+            )
+            self.taken = records.taken_stock_nos(
+                shop.db, [self.get(r, "stock_no") for r in sheet.rows]
+            )
+
+    def stock_no_taken(self, stock_no: str) -> bool:
+        return stock_no.strip().casefold() in self.taken
+
+    def recorded_report(self, report_no: str) -> str | None:
+        found = self.reports.get(report_no)
+        if found is None:
+            return None
+        item_id, stock_no = found
+        if item_id is None:
+            return f"loose stone {stock_no}" if stock_no else "a loose stone"
+        return "a stone set in a piece"
 
     def get(self, row: SheetRow, name: str) -> str:
         col = self.mapping.get(name)
@@ -854,13 +876,13 @@ class _RowContext:
 
     def plan_stone(self, plan: ImportPlan, row: SheetRow) -> None:
         report_no = _clean_report_no(self.get(row, "report_no"))
-        if report_no and self._flag(plan, row, report_no, _recorded_report(self.shop, report_no)):
+        if report_no and self._flag(plan, row, report_no, self.recorded_report(report_no)):
             return
         if not report_no:
             # Without a report number the stock number is the stone's name: a sheet imported
             # again skips the stones it brought in the first time.
             known = self.get(row, "stock_no")
-            if known and records.stock_no_taken(self.shop.db, known):
+            if known and self.stock_no_taken(known):
                 plan.flagged.append(
                     FlaggedRow(
                         row.number,
@@ -947,7 +969,7 @@ class _RowContext:
             problem = self._number_clash(
                 row,
                 stock_no,
-                records.stock_no_taken(self.shop.db, stock_no),
+                self.stock_no_taken(stock_no),
                 "stone",
                 "stock number",
             )
@@ -1135,16 +1157,6 @@ class _RowContext:
         for name, message in errs.items():
             column = "Received on" if name == "received_on" else self.column(name)
             plan.errors.append(RowError(row.number, column, message))
-
-
-def _recorded_report(shop: Shop, report_no: str) -> str | None:
-    found = inventory.stones_with_report(shop, report_no)
-    if not found:
-        return None
-    s = found[0]
-    if s.item_id is None:
-        return f"loose stone {s.stock_no}" if s.stock_no else "a loose stone"
-    return "a stone set in a piece"
 
 
 def _recorded_lot(shop: Shop, lot_no: str) -> str | None:

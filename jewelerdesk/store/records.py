@@ -239,6 +239,25 @@ def stones_with_report(db: sqlite_utils.Database, report_no: str) -> list[Stone]
     ]
 
 
+def report_holders(
+    db: sqlite_utils.Database, report_nos: Sequence[str]
+) -> dict[str, tuple[str | None, str]]:
+    """For each of these report numbers that a recorded stone carries: the first such stone's
+    piece id (None when loose) and stock number. One query per 500 numbers."""
+    out: dict[str, tuple[str | None, str]] = {}
+    wanted = list(dict.fromkeys(n for n in report_nos if n))
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        for report_no, item_id, stock_no in db.execute(
+            f"SELECT report_no, item_id, stock_no FROM stone WHERE report_no IN ({marks}) "
+            "ORDER BY n",
+            chunk,
+        ):
+            out.setdefault(report_no, (item_id, stock_no))
+    return out
+
+
 def save_loose_stone(db: sqlite_utils.Database, stone: Stone) -> None:
     stamp = now_iso()
     if db.execute("SELECT 1 FROM stone WHERE id = ?", [stone.id]).fetchone():

@@ -494,6 +494,32 @@ def test_a_report_set_in_a_demo_piece_is_flagged(demo_shop, tmp_path: Path) -> N
     assert snapshot(demo_shop) == before
 
 
+def test_a_sheet_without_report_numbers_imported_again_skips_by_stock_number(
+    shop, tmp_path: Path
+) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("Stock #,Carat\nP-1,0.50\np-2,0.75\n", encoding="utf-8")
+    first = commit_import(shop, plan_file(shop, path))
+    assert first.imported == 2
+    path.write_text("Stock #,Carat\nP-1,0.50\nP-2,0.75\nP-3,1.10\n", encoding="utf-8")
+    plan = plan_file(shop, path)  # the same sheet, one stone more, P-2 in other case
+    assert [(f.row, f.key) for f in plan.flagged] == [(2, "P-1"), (3, "P-2")]
+    assert "already recorded as a loose stone" in plan.flagged[0].reason
+    assert [r.stone.stock_no for r in plan.stones] == ["P-3"]
+    assert commit_import(shop, plan).imported == 1
+    assert inventory.count_loose_stones(shop, ListQuery()) == 3
+
+
+def test_a_new_report_under_a_stock_number_already_used_is_an_error(shop, tmp_path: Path) -> None:
+    inventory.save_loose_stone(
+        shop, Stone(StoneType.DIAMOND, OriginType.NATURAL, 500, stock_no="OLD-7")
+    )
+    path = tmp_path / "clash.csv"
+    path.write_text("Stock #,Carat,Report #,Lab\nold-7,1.02,1234567890,GIA\n", encoding="utf-8")
+    plan = plan_file(shop, path)
+    assert plan.stones == [] and [(e.row, e.column) for e in plan.errors] == [(2, "Stock #")]
+
+
 def test_a_report_twice_in_the_sheet_is_imported_once(shop, tmp_path: Path) -> None:
     path = tmp_path / "twice.csv"
     path.write_text(
