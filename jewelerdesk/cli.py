@@ -171,6 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
         ik = imsub.add_parser(kind, help=f"{label}: all rows or none; recorded ones skipped")
         ik.add_argument("file", metavar="FILE")
         ik.add_argument("--supplier", metavar="NAME", help="the supplier, as recorded")
+        ik.add_argument(
+            "--received-on",
+            metavar="YYYY-MM-DD",
+            default="",
+            help="the day the goods came in (default: today)",
+        )
         ik.add_argument("--dry-run", action="store_true", help="check the sheet, import nothing")
         ik.add_argument("--json", action="store_true")
 
@@ -827,7 +833,12 @@ def cmd_import(args: argparse.Namespace, paths: DataPaths) -> int:
 
     with _open(paths) as shop:
         plan, result = stock_import.import_sheet(
-            shop, Path(args.file), args.import_kind, args.supplier, dry_run=args.dry_run
+            shop,
+            Path(args.file),
+            args.import_kind,
+            args.supplier,
+            dry_run=args.dry_run,
+            received_on=args.received_on,
         )
     if args.json:
         _emit(

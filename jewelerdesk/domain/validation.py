@@ -7,7 +7,7 @@ raise :class:`ValidationError` with it so the editor can show the message at the
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from .model import (
@@ -69,9 +69,28 @@ def is_currency(code: str) -> bool:
     )
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+
+
 def is_iso_date(text: str) -> bool:
+    """A real day written YYYY-MM-DD, and only that: dates are stored as text and compared as
+    text, so "20260310" or "2026-W10-1" (which Python's parser also reads) would sort wrong."""
+    if not _ISO_DAY.fullmatch(text):
+        return False
     try:
         date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_iso_moment(text: str) -> bool:
+    """A day and time written YYYY-MM-DDTHH:MM[:SS] (stored and compared as text)."""
+    if not _ISO_MOMENT.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
     except ValueError:
         return False
     return True

@@ -41,7 +41,7 @@ from ..domain.gaps import (
 from ..domain.model import Document, Item, Party, PartyKind, SubjectKind
 from ..domain.screening import NameHit, screen_name
 from ..domain.statements import statements
-from ..domain.validation import is_country, is_region
+from ..domain.validation import is_country, is_iso_moment, is_region
 from ..errors import BadDocument, Conflict, NotFound, ValidationError
 from ..reference.lists import ListFormatError, ListInfo, RiskLists, active, parse_list
 from ..store import backfill, events, gapcache, records
@@ -189,7 +189,9 @@ def event_time(day: str) -> str:
     if len(text) == 10:
         text += "T00:00:00"
     try:
-        datetime.fromisoformat(text)
+        datetime.fromisoformat(text)  # the whole text: an offset may follow the time
+        if not is_iso_moment(text[:19]):  # stored and compared as text: no other spelling
+            raise ValueError(text)
     except ValueError:
         raise ValidationError({"event_time": f"'{day}' is not a date (use YYYY-MM-DD)."}) from None
     return text[:19]

@@ -27,6 +27,7 @@ from ..domain.model import (
     label_of,
 )
 from ..domain.units import currency_exponent
+from ..domain.validation import is_iso_date
 from ..errors import Cancelled, StorageError, ValidationError
 from ..store import audit
 from ..store import exports as q
@@ -513,9 +514,7 @@ def check_period(start: str, end: str) -> tuple[str, str]:
     """Both dates ISO days, the start not after the end; else the fields' problems."""
     errors = {}
     for name, value in (("from", start), ("to", end)):
-        try:
-            date.fromisoformat(value)
-        except ValueError:
+        if not is_iso_date(value):
             errors[name] = f"The '{name}' date must look like 2026-01-31, not '{value}'."
     if not errors and start > end:
         errors["to"] = "The end of the period is before its start."

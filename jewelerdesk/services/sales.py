@@ -9,6 +9,7 @@ from datetime import datetime
 from ..domain.custody import Confidence, CustodyEvent, EventSubject, Hop
 from ..domain.model import Item, ItemStatus
 from ..domain.sales import PAYMENT_METHODS, Sale, SaleLine
+from ..domain.validation import is_iso_date, is_iso_moment
 from ..errors import Conflict, NotFound, ValidationError
 from ..store import backfill, events, records
 from ..store import sales as store
@@ -45,11 +46,8 @@ def sell(shop: Shop, req: SaleRequest) -> Sale:
     errors: dict[str, str] = {}
     if req.payment_method not in PAYMENT_METHODS:
         errors["payment_method"] = f"Payment must be one of: {', '.join(PAYMENT_METHODS)}."
-    if req.day:
-        try:
-            datetime.fromisoformat(req.day)
-        except ValueError:
-            errors["day"] = "The sale date must look like 2026-11-25."
+    if req.day and not (is_iso_date(req.day) or is_iso_moment(req.day)):
+        errors["day"] = "The sale date must look like 2026-11-25."
     invoice = req.invoice_no.strip()
     if invoice and store.invoice_taken(shop.db, invoice):
         errors["invoice_no"] = f"Invoice {invoice} is already used by another sale."

@@ -47,6 +47,7 @@ from ..domain.validation import (
     KNOWN_LABS,
     MAX_MASS_MG,
     is_currency,
+    is_iso_date,
     validate_lot,
     validate_stone,
 )
@@ -743,6 +744,21 @@ class ImportPlan:
         return ", ".join(parts) + "."
 
 
+def received_day(text: str = "") -> str:
+    """The day the sheet's goods came in: the one given (YYYY-MM-DD, not after today), or
+    today. Every imported stone and lot carries it, so the purchase journal, the stock value
+    at a date and the lots' origin table count them from that day."""
+    today = date.today().isoformat()
+    day = text.strip() or today
+    if not is_iso_date(day):
+        raise ValidationError(
+            {"received_on": f"The day the goods came in must look like {today}, not '{day}'."}
+        )
+    if day > today:
+        raise ValidationError({"received_on": "The day the goods came in cannot be after today."})
+    return day
+
+
 def plan_import(
     shop: Shop,
     sheet: Sheet,
@@ -766,11 +782,12 @@ def plan_import(
                 "Parties first, or import without naming a supplier."
             )
         supplier_id = party.id
+    day = received_day(received_on)
     plan = ImportPlan(kind, sheet.name, dict(mapping), supplier_id)
     plan.errors.extend(_mapping_errors(sheet, mapping, kind))
     if plan.errors:
         return plan
-    ctx = _RowContext(shop, sheet, mapping, kind, received_on.strip())
+    ctx = _RowContext(shop, sheet, mapping, kind, day)
     total = len(sheet.rows)
     for done, row in enumerate(sheet.rows, 1):
         if kind == ImportKind.STONES:
@@ -1685,11 +1702,16 @@ def import_sheet(
     supplier_name: str | None = None,
     *,
     dry_run: bool = False,
+    received_on: str = "",
 ) -> tuple[ImportPlan, ImportResult | None]:
     """Read, match headers automatically, check and (unless ``dry_run`` or the check found
-    problems) import: the whole of ``jewelerdesk import stones FILE``."""
+    problems) import: the whole of ``jewelerdesk import stones FILE``. The goods are dated
+    ``received_on`` (default: today)."""
+    day = received_day(received_on)
     sheet = read_sheet(path)
-    plan = plan_import(shop, sheet, propose_mapping(sheet.headers, kind), kind, supplier_name)
+    plan = plan_import(
+        shop, sheet, propose_mapping(sheet.headers, kind), kind, supplier_name, received_on=day
+    )
     if dry_run or plan.errors:
         return plan, None
     return plan, commit_import(shop, plan)

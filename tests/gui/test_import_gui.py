@@ -104,3 +104,21 @@ def test_a_hostile_file_is_refused_plainly_and_changes_nothing(
     assert not dialog.import_btn.isEnabled()
     assert inventory.shop_counts(demo_shop) == before
     assert dialog.field_boxes["weight"].currentData() == NOT_IN_SHEET
+
+
+def test_the_day_the_goods_came_in_is_chosen_in_the_dialog(qtbot, shop: Shop) -> None:
+    from PySide6.QtCore import QDate
+
+    dialog = ImportDialog(shop)
+    qtbot.addWidget(dialog)
+    assert dialog.received.date() == QDate.currentDate()  # today unless changed
+    assert dialog.received.maximumDate() == QDate.currentDate()  # never a day to come
+    dialog.received.setDate(QDate(2026, 10, 5))
+    dialog.load(DATA / "stones_semicolon_cp1252.csv")
+    wait(qtbot, dialog)
+    assert dialog.plan is not None and dialog.plan.ok
+    dialog.import_btn.click()
+    wait(qtbot, dialog)
+    assert dialog.result is not None and dialog.result.imported > 0
+    days = {r[0] for r in shop.db.execute("SELECT acquired_on FROM stone WHERE item_id IS NULL")}
+    assert days == {"2026-10-05"}

@@ -280,9 +280,22 @@ def test_import_a_supplier_stock_sheet_on_the_command_line(tmp_path: Path) -> No
     assert dry.returncode == 0, dry.stderr
     checked = json.loads(dry.stdout)
     assert checked["ok"] and checked["ready"] >= 2 and checked["imported"] == 0
-    done = run("--data-dir", str(shop_dir), "import", "stones", str(sheet), "--json")
+    late = run(
+        "--data-dir", str(shop_dir), "import", "stones", str(sheet), "--received-on", "20261110"
+    )
+    assert "must look like" in one_line_error(late)  # a date that would sort wrong as text
+    done = run(
+        "--data-dir", str(shop_dir), "import", "stones", str(sheet), "--received-on", "2026-11-10",
+        "--json",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["imported"] == checked["ready"]
+    with Shop.open(DataPaths(shop_dir)) as shop:
+        days = {r[0] for r in shop.db.execute(
+            "SELECT acquired_on FROM stone WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(json.loads(done.stdout)["ids"])],
+        )}  # fmt: skip
+    assert days == {"2026-11-10"}
     items = json.loads(run("--data-dir", str(shop_dir), "items", "--json").stdout)
     assert items  # the shop still lists its pieces
     again = run("--data-dir", str(shop_dir), "import", "stones", str(sheet), "--json")

@@ -247,3 +247,21 @@ def test_the_same_data_exports_to_the_same_bytes(sold: Shop, tmp_path: Path) -> 
     a = exports.export_accountant(sold, tmp_path / "a", "2026-01-01", TODAY, "csv")
     b = exports.export_accountant(sold, tmp_path / "b", "2026-01-01", TODAY, "csv")
     assert [p.read_bytes() for p in a.files] == [p.read_bytes() for p in b.files]
+
+
+def test_only_dates_written_yyyy_mm_dd_make_a_period() -> None:
+    from jewelerdesk.services.custody import event_time
+    from jewelerdesk.services.exports import check_period
+
+    # Python's date parser also reads these, but the records compare dates as text, so
+    # "20260310" would make a period that silently holds the wrong sales
+    for start, end in (("2026-03-01", "20260310"), ("20260101", "2026-12-31"),
+                       ("2026-W10-1", "2026-12-31"), ("2026-03-01", "2026-02-30")):  # fmt: skip
+        with pytest.raises(ValidationError, match="must look like 2026-01-31"):
+            check_period(start, end)
+    assert check_period("2026-03-01", "2026-03-10") == ("2026-03-01", "2026-03-10")
+    for text in ("20260310", "2026-W10-1", "2026-03-10T1030"):
+        with pytest.raises(ValidationError):
+            event_time(text)
+    assert event_time("2026-03-10") == "2026-03-10T00:00:00"
+    assert event_time("2026-03-10T10:30:00+02:00") == "2026-03-10T10:30:00"

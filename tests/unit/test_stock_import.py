@@ -901,3 +901,51 @@ def test_any_csv_reads_back_cell_for_cell(
     assert isinstance(sheet, Sheet)
     assert sheet.headers == ("Stock #", "Carat", "Notes") and sheet.delimiter == delimiter
     assert [list(r.cells) for r in sheet.rows] == kept
+
+
+# ----------------------------------------------------------------------------- the day goods came in
+
+
+def test_imported_goods_are_dated_today_and_counted_as_purchases(shop, tmp_path: Path) -> None:
+    from datetime import date
+
+    from jewelerdesk.services import exports
+
+    stones = tmp_path / "stones.csv"
+    stones.write_text("Stock #,Carat,Price\nM1,0.50,100.00\nM2,0.75,200.00\n", encoding="utf-8")
+    lots = tmp_path / "lots.csv"
+    lots.write_text("Lot,Karat,Weight (g)\nL77,18K,25.0\n", encoding="utf-8")
+    import_sheet(shop, stones, "stones")
+    import_sheet(shop, lots, "lots")
+    today = date.today().isoformat()
+    assert stone_by_stock_no(shop, "M1").acquired_on == today
+    [lot] = [x for x in inventory.all_lots(shop) if x.lot_no == "L77"]
+    assert lot.received_on == today
+    journal = list(exports.purchase_journal(shop, today, today).rows)
+    refs = {r[2]: r for r in journal}
+    assert {"M1", "M2", "L77"} <= set(refs)
+    assert refs["M1"][7] == Decimal("100.00") and refs["M2"][7] == Decimal("200.00")
+    yesterday = date.fromordinal(date.today().toordinal() - 1).isoformat()
+    held = list(exports.inventory_valuation(shop, yesterday)[0].rows)
+    assert not {"M1", "M2"} & {r[1] for r in held}  # not in stock before they came in
+
+
+def test_the_day_goods_came_in_can_be_given_and_is_checked(shop, tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    sheet = tmp_path / "s.csv"
+    sheet.write_text("Stock #,Carat\nD1,0.50\n", encoding="utf-8")
+    for bad in ("20261110", "2026-W45-2", "2026-02-30", "last Tuesday"):
+        with pytest.raises(ValidationError) as err:
+            import_sheet(shop, sheet, "stones", received_on=bad)
+        assert "must look like" in err.value.errors["received_on"]
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationError, match="after today"):
+        import_sheet(shop, sheet, "stones", received_on=tomorrow)
+    assert inventory.count_loose_stones(shop, ListQuery()) == 0
+    import_sheet(shop, sheet, "stones", received_on="2026-03-02")
+    assert stone_by_stock_no(shop, "D1").acquired_on == "2026-03-02"
+    from jewelerdesk.store import events
+
+    [event] = events.events_about(shop.db, [stone_by_stock_no(shop, "D1").id])
+    assert event.event_time.startswith("2026-03-02")

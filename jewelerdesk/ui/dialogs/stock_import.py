@@ -6,12 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -72,6 +73,14 @@ class ImportDialog(QDialog):
         for p in inventory.all_parties(self.shop):
             self.supplier.addItem(f"{p.legal_name} ({p.country})", p.legal_name)
         self.supplier.currentIndexChanged.connect(lambda _i: self._replan.start())
+        self.received = QDateEdit(QDate.currentDate(), calendarPopup=True)
+        self.received.setDisplayFormat("yyyy-MM-dd")
+        self.received.setMaximumDate(QDate.currentDate())
+        self.received.setToolTip(
+            "The day the goods came in: the purchase journal and the stock value count them "
+            "from this day."
+        )
+        self.received.dateChanged.connect(lambda _d: self._replan.start())
         top = QGridLayout()
         top.addWidget(QLabel("File"), 0, 0)
         top.addWidget(self.path, 0, 1, 1, 3)
@@ -81,6 +90,8 @@ class ImportDialog(QDialog):
         top.addWidget(self.lots, 1, 2)
         top.addWidget(QLabel("Supplier"), 2, 0)
         top.addWidget(self.supplier, 2, 1, 1, 4)
+        top.addWidget(QLabel("Received on"), 3, 0)
+        top.addWidget(self.received, 3, 1)
         top.setColumnStretch(3, 1)
 
         # --- the column matching
@@ -231,10 +242,13 @@ class ImportDialog(QDialog):
             return
         sheet, mapping, kind = self.sheet, self.mapping(), self.kind
         supplier = self.supplier.currentData()
+        day = self.received.date().toString("yyyy-MM-dd")
         self._set_busy(True, "Checking every row…")
         tasks.run_task(
             self.shop,
-            lambda shop: stock_import.plan_import(shop, sheet, mapping, kind, supplier),
+            lambda shop: stock_import.plan_import(
+                shop, sheet, mapping, kind, supplier, received_on=day
+            ),
             self._checked,
             lambda exc, _tb: self._failed(exc),
         )
@@ -347,5 +361,5 @@ class ImportDialog(QDialog):
             self.summary.setText(text)
             self.error_line.hide()
             self.import_btn.setEnabled(False)
-        for w in (self.stones, self.lots, self.supplier, self.mapping_box):
+        for w in (self.stones, self.lots, self.supplier, self.received, self.mapping_box):
             w.setEnabled(not busy)
