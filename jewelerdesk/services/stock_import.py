@@ -930,7 +930,7 @@ class _RowContext:
             errs["weight"] = "The carat weight is empty."
         else:
             weight = take("weight", self._carats, 0)
-        count = take("count", _parse_count, 1)
+        count = take("count", lambda t: _parse_count(t, self.decimal_comma), 1)
         cost = take("cost", self._money, 0)
         lab = _clean_lab(self.get(row, "report_lab"))
         mining = take("country_of_mining", _parse_country, "")
@@ -1274,10 +1274,12 @@ def _guess_decimal_comma(sheet: Sheet, columns: list[int]) -> bool:
     return bool(sheet.decimal_comma)
 
 
-def _parse_count(text: str) -> int:
+def _parse_count(text: str, decimal_comma: bool = False) -> int:
+    """A number of stones, read in the sheet's own number style: '1.000' is a thousand in a
+    sheet that writes '12,50' carats, and '1,000' a thousand in one that writes '12.50'."""
     cleaned = re.sub(r"(?i)\s*(pcs?|pieces?|stones?)\.?$", "", text.strip())
     try:
-        value = _parse_decimal(cleaned, decimal_comma=False, grouped=True)
+        value = _parse_decimal(cleaned, decimal_comma=decimal_comma, grouped=True)
     except ValueError:
         raise ValueError(f"'{text}' is not a number of stones.") from None
     if value != value.to_integral_value():

@@ -949,3 +949,21 @@ def test_the_day_goods_came_in_can_be_given_and_is_checked(shop, tmp_path: Path)
 
     [event] = events.events_about(shop.db, [stone_by_stock_no(shop, "D1").id])
     assert event.event_time.startswith("2026-03-02")
+
+
+def test_a_parcel_count_is_read_in_the_sheets_own_number_style(shop, tmp_path: Path) -> None:
+    comma = tmp_path / "parcel_eu.csv"
+    comma.write_text(
+        "Stock No;Carat;Pcs;Price;Type\nP1;12,50;1.000;5.000,00;Diamond\n", encoding="utf-8"
+    )
+    [ready] = plan_file(shop, comma).stones
+    assert (ready.stone.count, ready.stone.weight_mct, ready.stone.weight_is_total) == (
+        1000,
+        12_500,
+        True,
+    )  # a parcel of a thousand melee weighing 12.5 ct in all, not one 12.5 ct stone
+    assert ready.stone.cost_minor == 500_000
+    point = tmp_path / "parcel_us.csv"
+    point.write_text('Stock No,Carat,Pcs,Price\nP2,12.50,"1,000","5,000.00"\n', encoding="utf-8")
+    [ready] = plan_file(shop, point).stones
+    assert (ready.stone.count, ready.stone.weight_mct) == (1000, 12_500)
