@@ -50,6 +50,7 @@ from .shop import Shop
 HASH_SCHEME = "jewelerdesk-epcis-1"
 HASH_BATCH = 250
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the ZIP format's earliest date: no clock in the bytes
+EARLIEST, LATEST = "0001-01-01", "9999-12-31"  # a pack without a period
 
 EXTENSIONS = {
     "application/pdf": ".pdf",
@@ -349,20 +350,29 @@ def _lots_csv(shop: Shop, lot_ids: set[str], docs_of: dict[str, list[str]]) -> b
     return csv_bytes(header, rows, bom=False)
 
 
-def _warranty_csv(shop: Shop, stone_ids: set[str]) -> bytes:
-    """Per month: natural diamonds received with and without a System of Warranties
-    statement, and sold on (from stones that came with one, and without)."""
+def _warranty_csv(
+    shop: Shop, stone_ids: set[str], subject_ids: set[str], start: str, end: str
+) -> bytes:
+    """Per month of the pack's period: the pack's natural diamonds received with and without a
+    System of Warranties statement, and sold on (from stones that came with one, and
+    without). Stones received on a day not recorded count only in a pack without a period."""
     months: dict[str, list[int]] = {}
+    whole = (start, end) == (EARLIEST, LATEST)
     for r in q.stone_facts(shop.db):
         if r[0] not in stone_ids or r[3] != "diamond" or r[4] != "natural":
             continue
-        month = (r[17] or "")[:7] or "unknown"
+        day = r[17] or ""
+        if not (start <= day <= end or (whole and not day)):
+            continue
+        month = day[:7] or "unknown"
         with_sow = r[16] != WarrantyStatement.NONE
         m = months.setdefault(month, [0] * 8)
         i = 0 if with_sow else 2
         m[i] += r[6]
         m[i + 1] += _stone_total(r[6], r[7], r[8])
-    for month, warranty, stones, mct in q.sold_stones_by_month(shop.db):
+    for stone_id, item_id, month, warranty, stones, mct in q.sold_diamonds(shop.db, start, end):
+        if stone_id not in stone_ids and item_id not in subject_ids:
+            continue  # a piece outside the pack (its sale event names the piece)
         m = months.setdefault(month, [0] * 8)
         i = 4 if warranty != WarrantyStatement.NONE else 6
         m[i] += stones
@@ -545,7 +555,7 @@ def export_regulator(
     if ident is None:
         raise ValidationError({"shop": "Set up the shop's name and address first."})
     if start or end:
-        check_period(start or "0001-01-01", end or "9999-12-31")
+        check_period(start or EARLIEST, end or LATEST)
     log_head = audit.head(shop.db)
     subject_filter: list[str] | None = None
     scope = "the whole shop"
@@ -603,7 +613,9 @@ def export_regulator(
         "epcis.jsonld": (_layout(doc) + "\n").encode("utf-8"),
         "us_customs_diamonds.csv": _diamonds_csv(shop, stone_ids, docs_of),
         "eu_2017_821_lots.csv": _lots_csv(shop, lot_ids, docs_of),
-        "warranty_reconciliation.csv": _warranty_csv(shop, stone_ids),
+        "warranty_reconciliation.csv": _warranty_csv(
+            shop, stone_ids, subject_ids, start or EARLIEST, end or LATEST
+        ),
         "refiners.csv": _refiners_csv(shop, lot_ids),
         "README.txt": README.format(
             shop=ident.name,

@@ -301,20 +301,21 @@ def documents(db: sqlite_utils.Database) -> Iterator[Row]:
     )
 
 
-def sold_stones_by_month(db: sqlite_utils.Database) -> Iterator[Row]:
-    """Diamonds that left the shop in a sale (net of returns), by month and warranty.
-
-    (month, warranty, stones, mct)"""
+def sold_diamonds(db: sqlite_utils.Database, start: str, end: str) -> Iterator[Row]:
+    """Natural diamonds that left the shop in a sale between two days (inclusive) and were not
+    returned: (stone id, piece id, month sold, warranty, stones, mct)."""
     yield from db.execute(
         """
-        SELECT substr(s.sold_at, 1, 7), st.warranty, sum(st.count),
-               sum(CASE WHEN st.weight_is_total THEN st.weight_mct
-                        ELSE st.weight_mct * st.count END)
+        SELECT st.id, l.item_id, substr(s.sold_at, 1, 7), st.warranty, st.count,
+               CASE WHEN st.weight_is_total THEN st.weight_mct
+                    ELSE st.weight_mct * st.count END
         FROM sale s JOIN sale_line l ON l.sale_id = s.id
         JOIN stone st ON st.item_id = l.item_id
         WHERE st.stone_type = 'diamond' AND st.origin_type = 'natural'
+          AND substr(s.sold_at, 1, 10) BETWEEN ? AND ?
           AND NOT EXISTS (SELECT 1 FROM sale_return r WHERE r.sale_id = s.id
                           AND r.item_id = l.item_id)
-        GROUP BY 1, 2
-        """
+        ORDER BY s.sold_at, st.id
+        """,
+        [start, end],
     )

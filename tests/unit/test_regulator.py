@@ -226,3 +226,34 @@ def test_a_malformed_period_is_refused_before_anything_is_written(
     with pytest.raises(ValidationError, match="before its start"):
         regulator.export_regulator(demo_shop, tmp_path / "p.zip", "2026-06-01", "2026-05-01")
     assert not (tmp_path / "p.zip").exists()
+
+
+def test_the_warranty_reconciliation_keeps_to_the_packs_pieces_and_period(
+    demo_shop: Shop, tmp_path: Path
+) -> None:
+    def sold(z: zipfile.ZipFile) -> dict[str, int]:
+        return {
+            r["month"]: int(r["sold_with_sow_stones"]) + int(r["sold_without_sow_stones"])
+            for r in table(z, "warranty_reconciliation.csv")
+            if int(r["sold_with_sow_stones"]) + int(r["sold_without_sow_stones"])
+        }
+
+    def received(z: zipfile.ZipFile) -> set[str]:
+        return {
+            r["month"]
+            for r in table(z, "warranty_reconciliation.csv")
+            if int(r["received_with_sow_stones"]) + int(r["received_without_sow_stones"])
+        }
+
+    sales.sell(demo_shop, sales.SaleRequest(["R-0002"], day="2026-10-15"))  # another customer
+    sales.sell(demo_shop, sales.SaleRequest(["R-0001"], day="2026-11-02"))
+    whole = sold(pack(demo_shop, tmp_path / "all.zip")[1])
+    assert whole.get("2026-11") == 1 and whole.get("2026-10", 0) >= 1
+
+    one = sold(pack(demo_shop, tmp_path / "one.zip", skus=["R-0001"])[1])
+    assert one == {"2026-11": 1}  # not the other customers' pieces
+
+    _, z = pack(demo_shop, tmp_path / "jan25.zip", start="2025-01-01", end="2025-01-31")
+    assert sold(z) == {} and received(z) <= {"2025-01"}  # nothing from another period
+    _, z = pack(demo_shop, tmp_path / "nov.zip", start="2026-11-01", end="2026-11-30")
+    assert sold(z) == {"2026-11": 1}  # October's sale is outside the period
