@@ -368,14 +368,35 @@ XERO_COLUMNS = [
 ]
 XERO_SALES_ACCOUNT = "200"  # "Sales" in Xero's default chart of accounts
 
+#: QuickBooks Online refund receipt columns: the sales receipt's, named for the refund form.
+QBO_REFUND_COLUMNS = [
+    "Refund Receipt No",
+    "Customer",
+    "Refund Receipt Date",
+    "Payment Method",
+    "Memo",
+    *QBO_COLUMNS[5:],
+]
+#: Xero's credit note import template: the invoice template with the credit note's number
+#: and date in place of the invoice's (amounts positive: Xero credits them).
+XERO_CREDIT_COLUMNS = [
+    {"*InvoiceNumber": "*CreditNoteNumber", "*InvoiceDate": "*CreditNoteDate"}.get(c, c)
+    for c in XERO_COLUMNS
+]
 
-def _sales_only(shop: Shop, start: str, end: str) -> Iterable[Sequence[Any]]:
-    return (r for r in q.sales_lines(shop.db, start, end) if r[0] == "sale")
+
+def _lines(shop: Shop, start: str, end: str, kind: str) -> Iterable[Sequence[Any]]:
+    return (r for r in q.sales_lines(shop.db, start, end) if r[0] == kind)
+
+
+def credit_note_no(invoice_no: str, day: str) -> str:
+    """The number of the refund for the pieces of one sale brought back on one day."""
+    return f"CN-{invoice_no}-{day.replace('-', '')}"
 
 
 def quickbooks_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
-    """One line per piece sold; returns are refunds, which QuickBooks imports separately."""
-    for _k, day, inv, sku, desc, cust, pay, price, tax, cur, *_ in _sales_only(shop, start, end):
+    """One line per piece sold (returns are in :func:`quickbooks_refund_rows`)."""
+    for _k, day, inv, sku, desc, cust, pay, price, tax, cur, *_ in _lines(shop, start, end, "sale"):
         yield [
             inv,
             cust or COUNTER_CUSTOMER,
@@ -393,14 +414,48 @@ def quickbooks_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
         ]
 
 
+def quickbooks_refund_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
+    """One line per piece brought back, as a QuickBooks refund receipt (amounts positive);
+    the memo names the sale it refunds and why."""
+    for _k, day, inv, sku, desc, cust, pay, price, tax, cur, reason in (
+        r[:11] for r in _lines(shop, start, end, "return")
+    ):
+        memo = f"Refund of sales receipt {inv}" + (f": {reason}" if reason else "")
+        yield [
+            credit_note_no(inv, day),
+            cust or COUNTER_CUSTOMER,
+            day,
+            pay,
+            memo,
+            sku,
+            desc,
+            "1",
+            str(money(price, cur)),
+            str(money(price, cur)),
+            "Y" if tax else "N",
+            str(money(tax, cur)),
+            cur,
+        ]
+
+
+def xero_credit_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
+    """One line per piece brought back, as a Xero credit note (amounts positive; the
+    reference is the invoice it credits)."""
+    yield from _xero(shop, start, end, "return")
+
+
 def xero_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
-    for _k, day, inv, sku, desc, cust, _pay, price, tax, cur, *_ in _sales_only(shop, start, end):
+    yield from _xero(shop, start, end, "sale")
+
+
+def _xero(shop: Shop, start: str, end: str, kind: str) -> Iterable[list[str]]:
+    for _k, day, inv, sku, desc, cust, _pay, price, tax, cur, *_ in _lines(shop, start, end, kind):
         row = dict.fromkeys(XERO_COLUMNS, "")
         row.update(
             {
                 "*ContactName": cust or COUNTER_CUSTOMER,
-                "*InvoiceNumber": inv,
-                "Reference": sku,
+                "*InvoiceNumber": inv if kind == "sale" else credit_note_no(inv, day),
+                "Reference": sku if kind == "sale" else inv,
                 "*InvoiceDate": day,
                 "*DueDate": day,  # paid at the counter
                 "InventoryItemCode": sku,
@@ -554,6 +609,10 @@ def _about_text(shop: Shop, start: str, end: str, names: list[str]) -> bytes:
         "Files:",
         *(f"    {n}" for n in names),
         "",
+        "Pieces brought back are in the QuickBooks refund receipts and the Xero credit notes",
+        "(amounts positive, as those programs expect); import them after the sales, and the",
+        "books net to the sales journal.",
+        "",
     ]
     return "\n".join(lines).encode("utf-8")
 
@@ -613,8 +672,22 @@ def export_accountant(
     )
     outputs.append(
         (
+            f"quickbooks_refund_receipts_{suffix}.csv",
+            lambda: csv_bytes(
+                QBO_REFUND_COLUMNS, quickbooks_refund_rows(shop, start, end), bom=False
+            ),
+        )
+    )
+    outputs.append(
+        (
             f"xero_sales_invoices_{suffix}.csv",
             lambda: csv_bytes(XERO_COLUMNS, xero_rows(shop, start, end), bom=False),
+        )
+    )
+    outputs.append(
+        (
+            f"xero_credit_notes_{suffix}.csv",
+            lambda: csv_bytes(XERO_CREDIT_COLUMNS, xero_credit_rows(shop, start, end), bom=False),
         )
     )
     about = _about_text(shop, start, end, [name for name, _ in outputs])

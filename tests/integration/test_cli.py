@@ -242,7 +242,9 @@ def test_export_accountant_on_the_command_line(demo_dir: Path, tmp_path: Path) -
     assert names == [
         "about_2026-01-01_2026-12-31.txt",
         "accounts_2026-01-01_2026-12-31.xlsx",
+        "quickbooks_refund_receipts_2026-01-01_2026-12-31.csv",
         "quickbooks_sales_receipts_2026-01-01_2026-12-31.csv",
+        "xero_credit_notes_2026-01-01_2026-12-31.csv",
         "xero_sales_invoices_2026-01-01_2026-12-31.csv",
     ]
     assert all((out / n).stat().st_size > 0 for n in names)

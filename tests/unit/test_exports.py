@@ -164,6 +164,40 @@ def test_quickbooks_and_xero_files_use_their_import_columns(sold: Shop, tmp_path
     assert all(r["*AccountCode"] and r["*TaxType"] for r in xrows)
 
 
+def test_returns_go_to_quickbooks_and_xero_as_refunds_so_the_books_net_to_the_journal(
+    sold: Shop, tmp_path: Path
+) -> None:
+    result = exports.export_accountant(sold, tmp_path, "2026-01-01", TODAY, "csv")
+    journal = read_csv(one(result.files, "sales_journal"))
+    net = sum(Decimal(r["Total"]) for r in journal)
+    [returned] = [r for r in journal if r["Type"] == "return"]
+
+    qbo = read_csv(one(result.files, "quickbooks_sales_receipts"))
+    refunds = read_csv(one(result.files, "quickbooks_refund_receipts"))
+    assert list(refunds[0].keys()) == exports.QBO_REFUND_COLUMNS
+    [refund] = refunds
+    assert refund["Product/Service"] == "E-0003" and "Wrong size" in refund["Memo"]
+    assert returned["Invoice"] in refund["Memo"]  # names the receipt it refunds
+
+    def qbo_total(rows: list[dict[str, str]]) -> Decimal:
+        return sum(Decimal(r["Product/Service Amount"]) + Decimal(r["Tax Amount"]) for r in rows)
+
+    assert qbo_total(qbo) - qbo_total(refunds) == net
+
+    xero = read_csv(one(result.files, "xero_sales_invoices"))
+    credits = read_csv(one(result.files, "xero_credit_notes"))
+    assert list(credits[0].keys()) == exports.XERO_CREDIT_COLUMNS
+    assert "*CreditNoteNumber" in credits[0] and "*CreditNoteDate" in credits[0]
+    [credit] = credits
+    assert credit["Reference"] == returned["Invoice"] and Decimal(credit["*UnitAmount"]) > 0
+    assert credit["*CreditNoteNumber"] not in {r["*InvoiceNumber"] for r in xero}
+
+    def xero_total(rows: list[dict[str, str]]) -> Decimal:
+        return sum(Decimal(r["*UnitAmount"]) + Decimal(r["TaxAmount"]) for r in rows)
+
+    assert xero_total(xero) - xero_total(credits) == net
+
+
 def test_money_is_exact_in_the_currency_own_decimals() -> None:
     assert exports.money(125000, "JPY") == Decimal("125000")
     assert exports.money(12345, "BHD") == Decimal("12.345")
