@@ -56,8 +56,12 @@ def grams(mg: int) -> Decimal:
 
 
 def fine_grams(mg: int, fineness_ppt: int) -> Decimal:
-    """Pure metal content in grams, exact: mg × ‰ / 1000 / 1000."""
-    return (Decimal(mg) * fineness_ppt).scaleb(-6).quantize(Decimal("0.001"))
+    """Pure metal content in grams, exact: mg × ‰ / 1000 / 1000 (three decimals, or up to
+    six where the metal has them). Never rounded, so a ledger's fine columns add up across
+    the row and from one period's closing to the next one's opening."""
+    exact = (Decimal(mg) * fineness_ppt).scaleb(-6)
+    three = exact.quantize(Decimal("0.001"))
+    return three if three == exact else exact.quantize(Decimal("0.000001")).normalize()
 
 
 @dataclass(frozen=True)
@@ -504,7 +508,7 @@ def csv_bytes(
     return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
 
 
-_FORMATS = {MONEY: "#,##0.00", GRAMS: "#,##0.000", INT: "#,##0", DATE: "yyyy-mm-dd"}
+_FORMATS = {MONEY: "#,##0.00", GRAMS: "#,##0.000###", INT: "#,##0", DATE: "yyyy-mm-dd"}
 
 
 def xlsx_bytes(tables: Sequence[Table], stamp: date) -> bytes:

@@ -45,7 +45,7 @@ def test_export_the_year_as_a_workbook_and_open_the_folder(
     assert book.name == "accounts_2026-03-01_2026-11-25.xlsx"
     ws = load_workbook(book)["Sales journal"]
     assert [c.value for c in ws[2]][3] == "R-0001"
-    assert "4 files saved" in dialog.status.text()
+    assert "6 files saved" in dialog.status.text()  # workbook, 2 QuickBooks, 2 Xero, about
 
 
 def test_cancel_leaves_no_file_and_a_bad_folder_is_said_plainly(

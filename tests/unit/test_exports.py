@@ -94,9 +94,7 @@ def test_metal_ledger_reconciles_with_the_lot_movements(sold: Shop, tmp_path: Pa
         )
         assert opening + moved_in - out - loss == closing
         assert closing == inventory.lot_balance_mg(sold, x.id)
-        assert Decimal(r["Closing fine (g)"]) == (
-            Decimal(closing) * x.fineness_ppt / 10**6
-        ).quantize(Decimal("0.001"))
+        assert Decimal(r["Closing fine (g)"]) == Decimal(closing) * x.fineness_ppt / 10**6
     assert int(rows["AU750-W-2602"]["Loss (mg)"]) == 125
     moves = inventory.lot_movements(sold, lot.id)
     assert any(m.kind == "return" for m in moves)
@@ -202,8 +200,24 @@ def test_money_is_exact_in_the_currency_own_decimals() -> None:
     assert exports.money(125000, "JPY") == Decimal("125000")
     assert exports.money(12345, "BHD") == Decimal("12.345")
     assert exports.money(-5, "USD") == Decimal("-0.05")
-    assert exports.fine_grams(4133, 750) == Decimal("3.100")  # 3.09975 rounds half-even
-    assert exports.fine_grams(1000, 585) == Decimal("0.585")
+    assert exports.fine_grams(4133, 750) == Decimal("3.09975")  # exact, never rounded
+    assert str(exports.fine_grams(1000, 585)) == "0.585"
+    assert str(exports.fine_grams(160_000, 1000)) == "160.000"
+    assert str(exports.fine_grams(1, 1)) == "0.000001"
+
+
+def test_the_metal_ledger_adds_up_across_each_row(sold: Shop, tmp_path: Path) -> None:
+    result = exports.export_accountant(sold, tmp_path, "2026-01-01", TODAY, "csv")
+    rows = read_csv(one(result.files, "metal_ledger"))
+    assert rows
+    for r in rows:
+        mg = [
+            int(r[c]) for c in ("Opening (mg)", "In (mg)", "Out (mg)", "Loss (mg)", "Closing (mg)")
+        ]
+        assert mg[0] + mg[1] - mg[2] - mg[3] == mg[4]
+        fine = [Decimal(r[c]) for c in ("Opening fine (g)", "In fine (g)", "Out fine (g)",
+                                        "Loss fine (g)", "Closing fine (g)")]  # fmt: skip
+        assert fine[0] + fine[1] - fine[2] - fine[3] == fine[4], r["Lot"]
 
 
 def _hostile_csv_cells_ok(data: bytes, numeric: set[int]) -> None:
