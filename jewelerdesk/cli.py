@@ -847,6 +847,7 @@ def cmd_import(args: argparse.Namespace, paths: DataPaths) -> int:
                 "ready": plan.ready_count,
                 "imported": result.imported if result else 0,
                 "skipped": [{"row": f.row, "key": f.key, "reason": f.reason} for f in plan.flagged],
+                "notes": plan.notes,
                 "errors": [
                     {"row": e.row, "column": e.column, "message": e.message} for e in plan.errors
                 ],
@@ -854,6 +855,8 @@ def cmd_import(args: argparse.Namespace, paths: DataPaths) -> int:
             }
         )
     else:
+        for note in plan.notes:
+            print(f"Note: {note}", file=sys.stderr)
         for f in plan.flagged:
             print(f"Row {f.row}: skipped — {f.reason}")
         for e in plan.errors:

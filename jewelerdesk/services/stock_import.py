@@ -23,6 +23,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -210,19 +211,21 @@ def _decode(data: bytes, name: str, where: str) -> tuple[str, str]:
 
 
 def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter that splits the header into the most columns; the rows that follow
-    break ties. Python's csv.Sniffer guesses wrong on short sheets with decimal commas."""
-    best, best_score = ",", (0, 0.0)
+    """The delimiter that splits the most of the first lines into the same number (two or
+    more) of columns: the header and the rows agree, while a title above the header, or a
+    decimal comma in a ';' sheet, splits only some lines. Python's csv.Sniffer guesses wrong
+    on short sheets with decimal commas."""
+    best, best_score = ",", (0, 0)
     for delim in (",", ";", "\t"):
         try:
             parsed = [r for r in csv.reader(lines, delimiter=delim) if any(c.strip() for c in r)]
         except csv.Error:
             continue
-        if not parsed:
+        widths = Counter(len(r) for r in parsed if len(r) >= 2)
+        if not widths:
             continue
-        width = len(parsed[0])
-        same = sum(1 for r in parsed[1:] if len(r) == width) / max(len(parsed) - 1, 1)
-        score = (width, same)
+        width, count = max(widths.items(), key=lambda wc: (wc[1], wc[0]))
+        score = (count, width)
         if score > best_score:
             best, best_score = delim, score
     return best
@@ -242,7 +245,8 @@ def _read_text(data: bytes, name: str, where: str) -> Sheet:
             break
     if not head_lines:
         raise BadDocument(f"'{name}' has no rows at all.", where=where)
-    delimiter = _sniff_delimiter(head_lines)
+    hint = _SEP_HINT.fullmatch(head_lines[0].strip().strip('"'))
+    delimiter = hint.group(1) if hint else _sniff_delimiter(head_lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return _collect(enumerate(reader, 1), name, where, "csv", encoding, delimiter)
@@ -254,6 +258,16 @@ def _read_text(data: bytes, name: str, where: str) -> Sheet:
         ) from exc
 
 
+#: how far down a sheet its header row is looked for (below a title, a date, a blank line)
+HEADER_SEARCH_ROWS = 10
+_SEP_HINT = re.compile(r"(?i)sep=(.)")
+
+
+def _header_score(cells: Sequence[str]) -> int:
+    """How many cells of a row are headers a supplier commonly writes (for either kind)."""
+    return max(len(propose_mapping(cells, kind)) for kind in ImportKind)
+
+
 def _collect(
     rows: Iterator[tuple[int, Sequence[str]]],
     name: str,
@@ -262,11 +276,47 @@ def _collect(
     encoding: str = "",
     delimiter: str = "",
 ) -> Sheet:
-    """Header = first non-empty row; blank rows are skipped; counting stops at the limit,
-    so a sheet of a million rows is refused after reading fifty thousand, not all of it."""
+    """The header is the first row, among the first :data:`HEADER_SEARCH_ROWS` non-empty
+    ones, with at least two headers JewelerDesk knows and wider than every row above it (so
+    a title row, a date or Excel's ``sep=;`` line above it is passed over); failing that,
+    the first non-empty row. Blank
+    rows are skipped; counting stops at the limit, so a sheet of a million rows is refused
+    after reading fifty thousand, not all of it."""
     header: tuple[str, ...] | None = None
     header_row = 0
     body: list[tuple[int, tuple[str, ...]]] = []
+    waiting: list[tuple[int, tuple[str, ...]]] = []  # rows read before the header is known
+
+    def take(number: int, cells: tuple[str, ...]) -> None:
+        if len(body) >= MAX_ROWS:
+            raise BadDocument(
+                f"'{name}' has more than {MAX_ROWS:,} rows; import at most {MAX_ROWS:,} at a "
+                "time. Split the sheet into smaller ones.",
+                where=where,
+            )
+        body.append((number, cells))
+
+    def choose_header() -> None:
+        nonlocal header, header_row
+        rows_ = [r for r in waiting if not (len(r[1]) == 1 and _SEP_HINT.fullmatch(r[1][0]))]
+        if not rows_:
+            waiting.clear()
+            return
+        # a title, a date or a note above the header is narrower than it: a data row below a
+        # header of unknown names (as wide as it) is never taken for the header
+        at = next(
+            (
+                i
+                for i, (_n, c) in enumerate(rows_)
+                if all(len(above) < len(c) for _m, above in rows_[:i]) and _header_score(c) >= 2
+            ),
+            0,
+        )
+        header_row, header = rows_[at]
+        for number, cells in rows_[at + 1 :]:
+            take(number, cells)
+        waiting.clear()
+
     for number, raw in rows:
         cells = [c.strip() for c in raw]
         while cells and not cells[-1]:
@@ -280,15 +330,13 @@ def _collect(
                 where=where,
             )
         if header is None:
-            header, header_row = tuple(cells), number
+            waiting.append((number, tuple(cells)))
+            if len(waiting) >= HEADER_SEARCH_ROWS:
+                choose_header()
             continue
-        if len(body) >= MAX_ROWS:
-            raise BadDocument(
-                f"'{name}' has more than {MAX_ROWS:,} rows; import at most {MAX_ROWS:,} at a "
-                "time. Split the sheet into smaller ones.",
-                where=where,
-            )
-        body.append((number, tuple(cells)))
+        take(number, tuple(cells))
+    if header is None:
+        choose_header()
     if header is None:
         raise BadDocument(f"'{name}' has no rows at all.", where=where)
     if not body:
@@ -718,6 +766,7 @@ class ImportPlan:
     lots: list[ReadyLot] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     flagged: list[FlaggedRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # worth a look; they do not stop the import
 
     @property
     def ok(self) -> bool:
@@ -787,6 +836,7 @@ def plan_import(
     plan.errors.extend(_mapping_errors(sheet, mapping, kind))
     if plan.errors:
         return plan
+    plan.notes.extend(_twin_columns(sheet, mapping, kind))
     ctx = _RowContext(shop, sheet, mapping, kind, day)
     total = len(sheet.rows)
     for done, row in enumerate(sheet.rows, 1):
@@ -835,6 +885,27 @@ def _mapping_errors(sheet: Sheet, mapping: dict[str, int], kind: ImportKind) -> 
                 )
             )
     return errors
+
+
+def _twin_columns(sheet: Sheet, mapping: dict[str, int], kind: ImportKind) -> list[str]:
+    """A matched column whose header another, unmatched column repeats: say which one is
+    read, so a second 'Carat' column is not left out unnoticed."""
+    labels = {f.name: f.label for f in fields_for(kind)}
+    used = set(mapping.values())
+    notes = []
+    for name, col in mapping.items():
+        key = _fold(sheet.headers[col])
+        twins = [
+            i for i, h in enumerate(sheet.headers) if i != col and i not in used and _fold(h) == key
+        ]
+        for other in twins:
+            notes.append(
+                f"Two columns are headed '{sheet.headers[col]}' (columns {_column_letter(col)} "
+                f"and {_column_letter(other)}): column {_column_letter(col)} is read as "
+                f"{labels.get(name, name)} and column {_column_letter(other)} is left out. "
+                "Check it is the right one."
+            )
+    return notes
 
 
 class _RowContext:

@@ -122,3 +122,17 @@ def test_the_day_the_goods_came_in_is_chosen_in_the_dialog(qtbot, shop: Shop) ->
     assert dialog.result is not None and dialog.result.imported > 0
     days = {r[0] for r in shop.db.execute("SELECT acquired_on FROM stone WHERE item_id IS NULL")}
     assert days == {"2026-10-05"}
+
+
+def test_a_repeated_header_is_noted_in_the_dialog_without_stopping_the_import(
+    qtbot, shop: Shop, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "twice.csv"
+    sheet.write_text("Stock #,Carat,Carat\nW-1,1.05,0.99\n", encoding="utf-8")
+    dialog = ImportDialog(shop)
+    qtbot.addWidget(dialog)
+    dialog.load(sheet)
+    wait(qtbot, dialog)
+    texts = [dialog.problems.item(i).text() for i in range(dialog.problems.count())]
+    assert any(t.startswith("Note: Two columns are headed 'Carat'") for t in texts)
+    assert dialog.import_btn.isEnabled()

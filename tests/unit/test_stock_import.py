@@ -967,3 +967,54 @@ def test_a_parcel_count_is_read_in_the_sheets_own_number_style(shop, tmp_path: P
     point.write_text('Stock No,Carat,Pcs,Price\nP2,12.50,"1,000","5,000.00"\n', encoding="utf-8")
     [ready] = plan_file(shop, point).stones
     assert (ready.stone.count, ready.stone.weight_mct) == (1000, 12_500)
+
+
+# ----------------------------------------------------------------------------- where the header is
+
+
+def test_a_title_above_the_header_and_excels_sep_line_are_passed_over(shop, tmp_path: Path) -> None:
+    titled = tmp_path / "titled.csv"
+    titled.write_text(
+        "Meridian Gems — stock list\n2026-11-20\n\nStock #,Carat,Report #,Lab\n"
+        "T-1,1.02,1234567890,GIA\nT-2,0.50,,\n",
+        encoding="utf-8",
+    )
+    sheet = read_sheet(titled)
+    assert sheet.header_row == 4 and sheet.headers[:2] == ("Stock #", "Carat")
+    assert [r.number for r in sheet.rows] == [5, 6]
+    plan = plan_file(shop, titled)
+    assert plan.errors == [] and [r.stone.stock_no for r in plan.stones] == ["T-1", "T-2"]
+
+    hinted = tmp_path / "hinted.csv"
+    hinted.write_text("sep=;\nStock #;Carat;Price\nH-1;1,05;1.234,50\n", encoding="utf-8")
+    sheet = read_sheet(hinted)
+    assert sheet.delimiter == ";" and sheet.headers == ("Stock #", "Carat", "Price")
+    [ready] = plan_file(shop, hinted).stones
+    assert (ready.stone.weight_mct, ready.stone.cost_minor) == (1050, 123_450)
+
+    book = write_xlsx(
+        tmp_path / "titled.xlsx",
+        [["Stock list from Meridian Gems"], [], ["Stock #", "Carats", "Cert No"], ["X-1", 0.7, ""]],
+    )
+    sheet = read_sheet(book)
+    assert sheet.header_row == 3 and [r.cells[0] for r in sheet.rows] == ["X-1"]
+
+
+def test_a_header_of_unknown_names_stays_the_header(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Ref,Wt,Cert\nA-1,1.0,2141438169\nA-2,0.5,2141438170\n", encoding="utf-8")
+    sheet = read_sheet(odd)
+    assert sheet.header_row == 1 and sheet.headers == ("Ref", "Wt", "Cert")
+    assert len(sheet.rows) == 2
+
+
+def test_a_second_column_with_the_same_header_is_pointed_out(shop, tmp_path: Path) -> None:
+    twice = tmp_path / "twice.csv"
+    twice.write_text("Stock #,Carat,Shape,Carat\nW-1,1.05,Oval,0.99\n", encoding="utf-8")
+    plan = plan_file(shop, twice)
+    assert plan.ok and [r.stone.weight_mct for r in plan.stones] == [1050]
+    [note] = plan.notes
+    assert "columns B and D" in note and "Carat weight" in note and "D is left out" in note
+    plain = tmp_path / "plain.csv"
+    plain.write_text("Stock #,Carat\nW-2,1.05\n", encoding="utf-8")
+    assert plan_file(shop, plain).notes == []

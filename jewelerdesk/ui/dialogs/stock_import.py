@@ -276,6 +276,8 @@ class ImportDialog(QDialog):
             )
         else:
             self.summary.setText(f"<b>{plan.summary()}</b> Nothing new to import.")
+        for note in plan.notes:
+            self.problems.insertItem(0, QListWidgetItem(f"Note: {note}"))
         self.import_btn.setEnabled(plan.ok and plan.ready_count > 0)
 
     def _mark_rows(self, plan: stock_import.ImportPlan) -> None:
