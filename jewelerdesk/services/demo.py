@@ -330,7 +330,16 @@ def _templates() -> list[dict[str, Any]]:
     ]
 
 
+def _gia_number(serial: int) -> str:
+    """A report number for the demo's ``serial``-th stone: GIA's published sandbox numbers
+    first, then made-up ten-digit ones, so no two demo stones share a report."""
+    if serial < len(GIA_NUMBERS):
+        return GIA_NUMBERS[serial]
+    return f"{3_100_000_000 + serial * 7:010d}"
+
+
 def _stone(kind: str, count: int, rng: random.Random, suppliers: dict[str, Party], n: int) -> Stone:
+    """A demo stone of a kind; ``n`` is unique to it (its report number comes from it)."""
     if kind == "diamond_gia":
         return Stone(
             StoneType.DIAMOND,
@@ -341,7 +350,7 @@ def _stone(kind: str, count: int, rng: random.Random, suppliers: dict[str, Party
             colour=rng.choice("DEFGH"),
             clarity=rng.choice(["VVS2", "VS1", "VS2", "SI1"]),
             report_lab="GIA",
-            report_no=GIA_NUMBERS[n % len(GIA_NUMBERS)],
+            report_no=_gia_number(n),
             report_date="2025-11-03",
             country_of_mining=rng.choice(["BW", "CA", "NA", ""]),
             country_of_cutting="BE",
@@ -565,7 +574,7 @@ def build_demo(
 
     loose_kinds = ["diamond_gia", "lab_diamond", "sapphire", "diamond_unknown"]
     for n in range(loose):
-        s = _stone(loose_kinds[n % len(loose_kinds)], 1, rng, parties, n + 3)
+        s = _stone(loose_kinds[n % len(loose_kinds)], 1, rng, parties, items + n)
         s.stock_no = f"LS-{n + 1:0{sku_width}d}"
         row = records._stone_values(s)
         row.update(position=0, created_at=stamp, updated_at=stamp)
