@@ -776,11 +776,14 @@ def _gaps_for_shop(shop: Shop, day: date, progress: Callable[[int, int], None] |
         lot_id: lot_balance_gaps(lot, totals.get(lot_id), parties) for lot_id, lot in lots.items()
     }
     acks = events.all_acks(shop.db) if any(balance.values()) else {}
-    result = ShopGaps(pieces=[], pieces_checked=0)
-    labels = {s: s.label for s in Severity}
+    result = ShopGaps(pieces=[], pieces_checked=len(all_ids))
+    rules: list[str] = []
+    severities: list[Severity] = []
+    acknowledged = 0
     for item_id in all_ids:
-        found = _kept(item_id, kept[item_id])
-        extra = [g for lot_id in kept[item_id][2] for g in balance.get(lot_id, [])]
+        held = kept[item_id]
+        found = _kept(item_id, held)
+        extra = [g for lot_id in held[2] for g in balance.get(lot_id, [])]
         if extra:
             for g in extra:
                 a = acks.get((g.rule, g.component_id))
@@ -789,13 +792,18 @@ def _gaps_for_shop(shop: Shop, day: date, progress: Callable[[int, int], None] |
                 else:
                     found.acknowledged.append(Acknowledged(g, a.reason, a.recorded_at))
             found.gaps[:] = sort_gaps(found.gaps)
-        result.pieces_checked += 1
-        result.acknowledged += len(found.acknowledged)
+        acknowledged += len(found.acknowledged)
         if found.gaps:
             result.pieces.append(found)
-            result.by_rule.update(g.rule for g in found.gaps)
-            result.by_severity.update(labels[g.severity] for g in found.gaps)
-    result.pieces.sort(key=lambda p: (-(p.worst or 0), -len(p.gaps), p.sku))
+            for g in found.gaps:
+                rules.append(g.rule)
+                severities.append(g.severity)
+    result.acknowledged = acknowledged
+    result.by_rule.update(rules)  # counted once, in C (per piece it cost a second at 100k)
+    labels = {s: s.label for s in Severity}
+    result.by_severity.update({labels[s]: n for s, n in Counter(severities).items()})
+    # a piece's gaps are most severe first: the first one is its worst
+    result.pieces.sort(key=lambda p: (-p.gaps[0].severity, -len(p.gaps), p.sku))
     return result
 
 
