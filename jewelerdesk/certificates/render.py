@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from ..domain.units import format_money
+from ..domain.validation import country_name
 from .payload import parse_qr
 
 SANS, BOLD, ITALIC, MONO = "JD-Sans", "JD-Sans-Bold", "JD-Sans-Oblique", "JD-Mono"
@@ -114,6 +115,14 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _p(text: str, style: str = "base") -> Paragraph:
     return Paragraph(text, _styles()[style])
+
+
+def _country(code: str) -> str:
+    """A country as a customer reads it: 'Namibia (NA)', never a bare 'NA'."""
+    if not code:
+        return ""
+    name = country_name(code)
+    return f"{name} ({code.upper()})" if name and name.upper() != code.upper() else code
 
 
 def _e(text: object) -> str:
@@ -321,7 +330,7 @@ def render(
             if s.get("report_date"):
                 report += f" ({s['report_date']})"
             grading = ", ".join(x for x in (s["shape"], s["colour"], s["clarity"]) if x)
-            origin = s["country_of_mining"] or "not documented"
+            origin = _country(s["country_of_mining"]) or "not documented"
             rows.append(
                 [
                     _p(
@@ -387,7 +396,7 @@ def render(
                     h["date"],
                     h["step"],
                     h["party"] or "—",
-                    h["country"] or "—",
+                    _p(_e(_country(h["country"]) or "—"), "cell"),
                     _p(_e(", ".join(h["evidence"]) or "—"), "cell"),
                     _p(_confidence(h["confidence"]), "cell"),
                 ]

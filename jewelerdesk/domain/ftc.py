@@ -18,6 +18,7 @@ Part 23) and Green Guides (16 CFR 260) require. Pure functions, table-tested.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 from .model import (
     METAL_LABELS,
@@ -32,8 +33,8 @@ from .model import (
 
 #: Standard karat finenesses (parts per thousand). An alloy is named by the highest karat
 #: whose standard fineness it reaches within a 3 ppt marking tolerance (the US National Gold
-#: and Silver Marking Act allows 3 ppt for karat gold without solder): 583 ppt is 14K,
-#: 580 ppt is not.
+#: and Silver Marking Act allows 3 ppt for karat gold without solder), compared with the
+#: exact fraction k/24 (see :func:`karat`): 581 ppt is 14K, 580 ppt is not.
 KARATS = ((24, 999), (22, 916), (20, 833), (18, 750), (14, 583), (12, 500), (10, 417), (9, 375))
 KARAT_TOLERANCE_PPT = 3
 
@@ -60,8 +61,12 @@ FORBIDDEN_RE = re.compile(
 
 
 def karat(fineness_ppt: int) -> int | None:
+    """The karat an alloy may be marked, compared exactly: 14K is 14/24 = 583⅓ ppt, so with
+    the 3 ppt tolerance 581 ppt is 14K and 580 is not (the table's whole numbers would let
+    580 pass). 24K is the trade's 999 fine."""
     for k, ppt in KARATS:
-        if fineness_ppt >= ppt - KARAT_TOLERANCE_PPT:
+        standard = Fraction(ppt) if k == 24 else Fraction(k * 1000, 24)
+        if fineness_ppt >= standard - KARAT_TOLERANCE_PPT:
             return k
     return None
 

@@ -163,7 +163,8 @@ def russia_threshold_mct(on: date) -> int:
 
 def stone_label(stone: Stone, index: int) -> str:
     name = stone.variety or str(stone.stone_type).replace("_", " ")
-    weight = f"{per_stone_mct(stone) / 1000:.2f} ct"
+    # three decimals, as weighed: 0.499 ct must not read 0.50 ct next to a 0.500 ct rule
+    weight = f"{per_stone_mct(stone) / 1000:.3f} ct"
     many = f"{stone.count} × " if stone.count > 1 else ""
     return f"Stone {index}: {many}{weight} {name}"
 

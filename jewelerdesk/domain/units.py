@@ -43,6 +43,13 @@ def _decimal(text: str | int | float | Decimal, what: str) -> Decimal:
     else:
         cleaned = str(text).strip().replace(" ", "").replace("\u00a0", "")
         if cleaned.count(",") == 1 and "." not in cleaned:
+            head, tail = cleaned.split(",")
+            if len(tail) == 3 and head.lstrip("+-") not in ("", "0"):
+                # '1,500' is fifteen hundred to some and one and a half to others: ask
+                raise ValueError(
+                    f"{what} '{text}' could be read two ways; write it without a thousands "
+                    f"separator ({head}{tail}) or with a decimal point ({head}.{tail})"
+                )
             cleaned = cleaned.replace(",", ".")
         else:
             cleaned = cleaned.replace(",", "")  # thousands separators

@@ -27,6 +27,7 @@ from ..certificates.pdf import pdf_cert_sha256
 from ..certificates.verify import VALID, Verification, verify_pdf, verify_qr_text
 from ..domain import ftc
 from ..domain.custody import Hop
+from ..domain.gaps import ORIGIN_EVIDENCE
 from ..domain.model import (
     CLAIM_CLASS_LABELS,
     DOC_TYPE_LABELS,
@@ -80,7 +81,7 @@ def _origin_confidence(chain: custody.ComponentChain, country: str) -> str:
             return str(h.event.confidence)
     if country:
         documented = any(
-            d.doc_type in (DocType.ORIGIN_REPORT, DocType.GRADING_REPORT, DocType.KP_CERTIFICATE)
+            d.doc_type in ORIGIN_EVIDENCE  # a grading report says what, not where from
             for d in chain.documents
         )
         return "documented" if documented else "owner_asserted"

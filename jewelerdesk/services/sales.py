@@ -48,6 +48,8 @@ def sell(shop: Shop, req: SaleRequest) -> Sale:
         errors["payment_method"] = f"Payment must be one of: {', '.join(PAYMENT_METHODS)}."
     if req.day and not (is_iso_date(req.day) or is_iso_moment(req.day)):
         errors["day"] = "The sale date must look like 2026-11-25."
+    elif req.day and req.day[:10] > datetime.now().astimezone().date().isoformat():
+        errors["day"] = "The sale date cannot be after today."
     invoice = req.invoice_no.strip()
     if invoice and store.invoice_taken(shop.db, invoice):
         errors["invoice_no"] = f"Invoice {invoice} is already used by another sale."

@@ -60,6 +60,14 @@ def test_sale_validation(demo_shop) -> None:
         sales.sell(demo_shop, sales.SaleRequest(["R-0002"], invoice_no="inv-1"))
     assert "invoice_no" in e.value.errors
     assert _item(demo_shop, "R-0002").status == ItemStatus.IN_STOCK
+    from datetime import date, timedelta
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    for day, message in ((tomorrow, "after today"), ("20261102", "must look like")):
+        with pytest.raises(ValidationError) as e:
+            sales.sell(demo_shop, sales.SaleRequest(["R-0002"], day=day))
+        assert message in e.value.errors["day"]
+    assert _item(demo_shop, "R-0002").status == ItemStatus.IN_STOCK
 
 
 @pytest.fixture
@@ -230,3 +238,41 @@ def test_a_low_platinum_alloy_is_refused_until_recorded_as_marked(demo_shop) -> 
     with pytest.raises(ValidationError, match="every other metal"):
         certificates.preview_certificate(demo_shop, "R-0007")
     assert certificates.certificates_of(demo_shop, "R-0007") == []
+
+
+def test_countries_print_by_name_and_a_grading_report_is_no_proof_of_origin(
+    demo_shop, tmp_path
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    from jewelerdesk.domain.model import DocType, SubjectKind
+    from jewelerdesk.services import inventory, paperwork
+
+    def pdf(name: str, line: str):
+        path = tmp_path / name
+        c = canvas.Canvas(str(path))
+        c.drawString(60, 760, line)
+        c.save()
+        return path
+
+    stone = _item(demo_shop, "R-0011").stones[0]  # mined in Namibia, no mined hop recorded
+    assert stone.country_of_mining == "NA"
+    paperwork.attach(
+        demo_shop, SubjectKind.STONE, stone.id, pdf("gia.pdf", "GIA grading report"),
+        DocType.GRADING_REPORT,
+    )  # fmt: skip
+    sales.sell(demo_shop, sales.SaleRequest(["R-0011"]))
+    first = certificates.issue_certificate(demo_shop, "R-0011")
+    [s] = json.loads(first.certificate.payload)["stones"]
+    assert s["origin_confidence"] == "owner_asserted"  # a grading report says what, not where
+    text = _text(first.pdf)
+    assert "Namibia (NA)" in text  # never a bare "NA", which reads as "not applicable"
+
+    paperwork.attach(
+        demo_shop, SubjectKind.STONE, stone.id, pdf("origin.pdf", "Origin report: Namibia"),
+        DocType.ORIGIN_REPORT,
+    )  # fmt: skip
+    again = certificates.reissue(demo_shop, first.certificate.number, "origin report")
+    [s] = json.loads(again.certificate.payload)["stones"]
+    assert s["origin_confidence"] == "documented"
+    assert inventory.get_stone(demo_shop, stone.id).country_of_mining == "NA"

@@ -117,8 +117,14 @@ def test_treatment_codes_are_spelled_out(codes: list[str], expected: str) -> Non
         (Metal.GOLD, 750, "18K gold"),
         (Metal.GOLD, 585, "14K gold"),
         (Metal.GOLD, 583, "14K gold"),
-        (Metal.GOLD, 580, "14K gold"),  # within the 3 ppt marking tolerance of 583
+        (Metal.GOLD, 581, "14K gold"),  # within 3 ppt of 14/24 = 583⅓
+        (Metal.GOLD, 580, "12K gold"),  # 3⅓ ppt short of 14K: not 14K
+        (Metal.GOLD, 914, "22K gold"),  # 22/24 = 916⅔, less 3
+        (Metal.GOLD, 913, "20K gold"),
+        (Metal.GOLD, 830, "18K gold"),  # 20/24 = 833⅓, less 3 is 830⅓
         (Metal.GOLD, 579, "12K gold"),
+        (Metal.GOLD, 414, "10K gold"),
+        (Metal.GOLD, 413, "9K gold"),
         (Metal.GOLD, 417, "10K gold"),
         (Metal.GOLD, 416, "10K gold"),
         (Metal.GOLD, 375, "9K gold"),

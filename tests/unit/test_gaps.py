@@ -211,3 +211,16 @@ def test_piece_gaps_are_sorted_most_severe_first() -> None:
     gaps = piece_gaps(item, {}, Paperwork(), TODAY)
     assert gaps[0].severity == Severity.CRITICAL
     assert [g.severity for g in gaps] == sorted((g.severity for g in gaps), reverse=True)
+
+
+def test_a_stone_is_labelled_with_its_weight_as_weighed() -> None:
+    from jewelerdesk.domain.gaps import stone_label
+    from jewelerdesk.domain.model import OriginType, Stone, StoneType
+
+    # 0.499 ct is under the 0.500 ct threshold: rounding it to "0.50 ct" would hide why
+    assert stone_label(Stone(StoneType.DIAMOND, OriginType.NATURAL, 499), 1) == (
+        "Stone 1: 0.499 ct diamond"
+    )
+    assert stone_label(Stone(StoneType.DIAMOND, OriginType.NATURAL, 999), 2).endswith(
+        "0.999 ct diamond"
+    )

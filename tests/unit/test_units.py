@@ -59,3 +59,15 @@ def test_carat_round_trip(mct: int) -> None:
 @given(st.integers(min_value=0, max_value=10**12), st.sampled_from(["USD", "JPY", "KWD", "EUR"]))
 def test_money_round_trip(minor: int, currency: str) -> None:
     assert units.money_to_minor(units.money_plain(minor, currency), currency) == minor
+
+
+def test_a_lone_comma_before_three_digits_is_refused_as_ambiguous() -> None:
+    # '1,500' at a US counter means fifteen hundred; in a decimal-comma country, one and a half
+    with pytest.raises(ValueError, match="two ways.*1500.*1.500"):
+        units.money_to_minor("1,500", "USD")
+    with pytest.raises(ValueError, match="two ways"):
+        units.carats_to_mct("1,250")
+    assert units.money_to_minor("1500", "USD") == 150_000
+    assert units.money_to_minor("1,50", "EUR") == 150  # a decimal comma, two decimals
+    assert units.money_to_minor("1,500.00", "USD") == 150_000  # grouped with a decimal point
+    assert units.carats_to_mct("0,250") == 250  # no thousands before a leading zero
