@@ -266,12 +266,32 @@ def record_hop(
         e.dest_possessor_id = party_id
         e.source_possessor_id = from_party_id
     with shop.db.atomic():
+        replaced = events.get_event(shop.db, corrects) if corrects else None
         _append(shop, e)
-        if hop == Hop.MINED and subject_kind == SubjectKind.STONE and e.location_country:
-            # The record follows the chain: a stone whose country of mining was blank takes
-            # the one its mining event names.
-            records.fill_stone_origin(shop.db, subject_id, e.location_country, e.location_region)
+        # The record follows the chain: a stone whose country of mining was blank takes the
+        # one its mining event names; a corrected mining event takes the stone's country
+        # with it (when the stone still says what the replaced event said).
+        if subject_kind == SubjectKind.STONE:
+            if replaced is not None and replaced.hop == Hop.MINED:
+                _follow_mining(shop, subject_id, replaced)
+            elif hop == Hop.MINED and e.location_country:
+                records.fill_stone_origin(
+                    shop.db, subject_id, e.location_country, e.location_region
+                )
     return e
+
+
+def _follow_mining(shop: Shop, stone_id: str, was: CustodyEvent) -> None:
+    """After a mining event is corrected or withdrawn: the stone's country of mining becomes
+    the one its standing mining events name (the latest), or none, if it still says what
+    the replaced event said."""
+    left = [
+        x
+        for x in effective_events(events.events_about(shop.db, [stone_id]))
+        if x.hop == Hop.MINED and x.location_country
+    ]
+    now = (left[-1].location_country, left[-1].location_region) if left else ("", "")
+    records.follow_stone_origin(shop.db, stone_id, (was.location_country, was.location_region), now)
 
 
 def _append(shop: Shop, e: CustodyEvent) -> CustodyEvent:
@@ -338,7 +358,12 @@ def retract_event(shop: Shop, event_id: str, reason: str) -> CustodyEvent:
         evidence=[],
         subjects=list(old.subjects),
     )
-    return _append(shop, e)
+    with shop.db.atomic():
+        _append(shop, e)
+        stones = [x.id for x in old.subjects if x.kind == SubjectKind.STONE]
+        if old.hop == Hop.MINED and stones:
+            _follow_mining(shop, stones[0], old)  # no longer vouched for by that event
+    return e
 
 
 def get_event(shop: Shop, event_id: str) -> CustodyEvent:

@@ -1083,6 +1083,21 @@ def fill_stone_origin(db: sqlite_utils.Database, stone_id: str, country: str, re
     )
 
 
+def follow_stone_origin(
+    db: sqlite_utils.Database,
+    stone_id: str,
+    was: tuple[str, str],
+    now: tuple[str, str],
+) -> None:
+    """The stone's country (and region) of mining becomes ``now`` if it still says ``was``:
+    what a corrected or withdrawn mining event had put there (or agreed with)."""
+    db.execute(
+        "UPDATE stone SET country_of_mining = ?, region_of_mining = ?, updated_at = ?"
+        " WHERE id = ? AND country_of_mining = ? AND region_of_mining = ?",
+        [now[0], now[1], now_iso(), stone_id, was[0], was[1]],
+    )
+
+
 def set_stone_warranty(db: sqlite_utils.Database, stone_id: str, warranty: str) -> None:
     db.execute(
         "UPDATE stone SET warranty = ?, updated_at = ? WHERE id = ?",

@@ -4,6 +4,7 @@ services against a real database."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -173,6 +174,36 @@ def test_a_correction_replaces_the_event_and_both_stay_visible(set_up) -> None:
     assert Hop.MINED not in [
         e.hop for e in custody.effective_chain(custody.piece_custody(shop, "R-1").components[0])
     ]
+
+
+def test_the_stones_country_follows_a_corrected_or_withdrawn_mining_event(set_up) -> None:
+    shop, supplier, mine = set_up
+    piece = _piece(shop, supplier)
+    sid = piece.stones[0].id
+
+    def country() -> str:
+        return inventory.get_stone(shop, sid).country_of_mining
+
+    def titles() -> set[str]:
+        return {g.title for g in custody.gaps_for_piece(shop, "R-1", TODAY).gaps}
+
+    mined = custody.record_hop(
+        shop, Hop.MINED, SubjectKind.STONE, sid, "2024-01-10", party_id=mine.id, country="BW"
+    )
+    assert country() == "BW"  # a blank country takes the mining event's
+    fixed = custody.correct_hop(shop, mined.id, country="RU")
+    assert country() == "RU"  # the correction carries the stone's country with it
+    assert "Diamond mined in Russia" in titles()  # and the Russia rule now sees it
+    custody.retract_event(shop, fixed.id, "recorded by mistake")
+    assert country() == ""  # no standing mining event vouches for a country any more
+    assert "Diamond mined in Russia" not in titles()
+
+    # a country the owner typed differently from the event is the owner's: left alone
+    again = custody.record_hop(shop, Hop.MINED, SubjectKind.STONE, sid, "2024-01-10", country="CA")
+    stone = inventory.get_stone(shop, sid)
+    inventory.save_stone_fields(shop, replace(stone, country_of_mining="ZA"))
+    custody.correct_hop(shop, again.id, country="NA")
+    assert country() == "ZA"
 
 
 def test_hop_validation(set_up) -> None:
