@@ -27,7 +27,7 @@ from ..certificates.pdf import pdf_cert_sha256
 from ..certificates.verify import VALID, Verification, verify_pdf, verify_qr_text
 from ..domain import ftc
 from ..domain.custody import Hop
-from ..domain.gaps import ORIGIN_EVIDENCE
+from ..domain.gaps import ORIGIN_EVIDENCE, wording_gaps
 from ..domain.model import (
     CLAIM_CLASS_LABELS,
     DOC_TYPE_LABELS,
@@ -330,8 +330,20 @@ def _check_wording(shop: Shop, item: Item) -> None:
                 "its own (FTC). Reword the description, then issue the certificate."
             }
         )
+    lots = {
+        m.lot_id: lot
+        for m in item.metals
+        if (lot := records.get_lot(shop.db, m.lot_id)) is not None
+    }
+    for g in wording_gaps(item, lots):  # an unqualified "diamond" for a lab-grown stone...
+        raise ValidationError(
+            {
+                "description": f"{g.title}: {g.explanation} The certificate would repeat it to "
+                "the customer (FTC). Reword the description, then issue the certificate."
+            }
+        )
     for n, part in enumerate(item.metals, start=1):
-        lot = records.get_lot(shop.db, part.lot_id)
+        lot = lots.get(part.lot_id)
         if lot is None:
             continue
         problem = ftc.metal_wording_problem(lot.metal, part.fineness_ppt or lot.fineness_ppt)

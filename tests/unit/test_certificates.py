@@ -276,3 +276,22 @@ def test_countries_print_by_name_and_a_grading_report_is_no_proof_of_origin(
     [s] = json.loads(again.certificate.payload)["stones"]
     assert s["origin_confidence"] == "documented"
     assert inventory.get_stone(demo_shop, stone.id).country_of_mining == "NA"
+
+
+def test_a_lab_grown_stone_called_plain_diamond_gets_no_certificate(demo_shop) -> None:
+    from jewelerdesk.services import inventory
+
+    item = _item(demo_shop, "E-0003")  # laboratory-grown diamonds
+    item.description = "18K white gold studs, 1.00 ct diamonds"
+    inventory.save_item(demo_shop, item)
+    sales.sell(demo_shop, sales.SaleRequest(["E-0003"]))
+    with pytest.raises(ValidationError) as e:
+        certificates.issue_certificate(demo_shop, "E-0003")
+    assert "Unqualified" in e.value.errors["description"] and "FTC" in e.value.errors["description"]
+    from jewelerdesk.store import sales as sales_store
+
+    assert not sales_store.certificates_for_item(demo_shop.db, item.id)
+    item = _item(demo_shop, "E-0003")
+    item.description = "18K white gold studs, 1.00 ct laboratory-grown diamonds"
+    inventory.save_item(demo_shop, item)
+    assert certificates.issue_certificate(demo_shop, "E-0003").certificate.number
