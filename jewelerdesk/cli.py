@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from . import COMMANDS, __version__
 from .domain import units
 from .domain.model import DOC_TYPE_LABELS, DocType
-from .errors import JewelerDeskError
+from .errors import CriticalGaps, JewelerDeskError
 from .paths import DataPaths, resolve_data_dir
 from .services.shop import Shop
 
@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--invoice", metavar="NO", default="", help="default: the next number")
     s.add_argument("--date", metavar="YYYY-MM-DD", default="")
     s.add_argument("--return", dest="return_reason", metavar="REASON", help="take the piece back")
+    s.add_argument(
+        "--despite-critical-gaps",
+        action="store_true",
+        help="sell although a piece has an open critical gap (recorded with the sale)",
+    )
     s.add_argument("--json", action="store_true")
 
     ce = sub.add_parser("certificate", help="issue, reprint, reissue or void a certificate")
@@ -628,18 +633,22 @@ def cmd_sell(args: argparse.Namespace, paths: DataPaths) -> int:
             else None
         )
         tax = {sku: units.money_to_minor(args.tax, currency) for sku in args.skus}
-        sale = sales.sell(
-            shop,
-            sales.SaleRequest(
-                args.skus,
-                prices,
-                tax,
-                payment_method=args.payment,
-                customer_name=args.customer,
-                invoice_no=args.invoice,
-                day=args.date,
-            ),
+        request = sales.SaleRequest(
+            args.skus,
+            prices,
+            tax,
+            payment_method=args.payment,
+            customer_name=args.customer,
+            invoice_no=args.invoice,
+            day=args.date,
+            despite_critical_gaps=args.despite_critical_gaps,
         )
+        try:
+            sale = sales.sell(shop, request)
+        except CriticalGaps as exc:
+            raise JewelerDeskError(
+                f"{exc} To sell all the same, knowingly, add --despite-critical-gaps."
+            ) from exc
     if args.json:
         _emit(
             {

@@ -44,6 +44,15 @@ class Conflict(JewelerDeskError):
     """The action clashes with what is already recorded (duplicate SKU, overdraw of a lot...)."""
 
 
+class CriticalGaps(Conflict):
+    """A piece to be sold has an open critical gap (a sanctions hit, a Russian diamond...):
+    sold only when the user says so again, knowingly."""
+
+    def __init__(self, message: str, problems: list[str]):
+        super().__init__(message)
+        self.problems = problems
+
+
 class BadDocument(JewelerDeskError):
     """An attached file cannot be accepted (corrupt, encrypted, empty, wrong type, too big)."""
 

@@ -225,7 +225,7 @@ def stone_gaps(stone: Stone, index: int, docs: Sequence[Document], today: date) 
                 "Diamond mined in Russia",
                 "This diamond is recorded as mined in Russia and is not marked as stock held before the "
                 "bans. Russian diamonds may not be imported or sold in the US, EU, UK and G7, even when "
-                "cut elsewhere. Do not sell it until this is resolved.",
+                "cut elsewhere. It may not be sold until this is resolved.",
                 "OFAC (EO 14068), EU Reg. 833/2014 Art. 3p, UK sanctions",
                 Action("field", "Correct the country of mining", field_name="country_of_mining"),
                 Action("attach", "Attach proof it was held before the bans", DocType.OTHER),

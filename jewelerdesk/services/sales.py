@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.custody import Confidence, CustodyEvent, EventSubject, Hop
+from ..domain.gaps import Severity
 from ..domain.model import Item, ItemStatus
 from ..domain.sales import PAYMENT_METHODS, Sale, SaleLine
 from ..domain.validation import is_iso_date, is_iso_moment
-from ..errors import Conflict, NotFound, ValidationError
+from ..errors import Conflict, CriticalGaps, NotFound, ValidationError
 from ..store import backfill, events, records
 from ..store import sales as store
+from . import custody
 from .shop import Shop
 
 SELLABLE = (ItemStatus.IN_STOCK, ItemStatus.RETURNED, ItemStatus.MEMO_OUT)
@@ -28,6 +30,18 @@ class SaleRequest:
     customer_contact: str = ""
     invoice_no: str = ""  # default: the next number
     day: str = ""  # ISO date; default: now
+    #: sell even though a piece has an open critical gap (the sale records that it was)
+    despite_critical_gaps: bool = False
+
+
+def critical_gaps(shop: Shop, items: list[Item]) -> list[str]:
+    """'SKU: title' of each open critical gap of these pieces."""
+    return [
+        f"{p.sku}: {g.title}"
+        for p in custody.gaps_for_items(shop, [i.id for i in items])
+        for g in p.gaps
+        if g.severity == Severity.CRITICAL
+    ]
 
 
 def _now() -> tuple[str, str]:
@@ -66,6 +80,13 @@ def sell(shop: Shop, req: SaleRequest) -> Sale:
         errors["currency"] = "These pieces are priced in different currencies; sell them apart."
     if errors:
         raise ValidationError(errors)
+    critical = critical_gaps(shop, items)
+    if critical and not req.despite_critical_gaps:
+        raise CriticalGaps(
+            f"Not sold: {'; '.join(critical)}. A critical gap means the piece may not be lawful "
+            "to sell; resolve it first (see the piece's gaps).",
+            critical,
+        )
     stamp, local = _now()
     sold_at = f"{req.day}T12:00:00{stamp[19:]}" if req.day else stamp
     with shop.db.atomic():
@@ -88,7 +109,8 @@ def sell(shop: Shop, req: SaleRequest) -> Sale:
             source_owner_id=shop_pid,
             location_country=ident.country,
             biz_transactions=[("inv", sale.invoice_no)],
-            note="Sold to a customer",
+            note="Sold to a customer"
+            + (f", despite open critical gaps ({'; '.join(critical)})" if critical else ""),
         )
         events.insert_event(shop.db, event)
         sale.event_id = event.id

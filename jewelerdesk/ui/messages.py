@@ -87,8 +87,9 @@ def error_label() -> QLabel:
     return label
 
 
-def ask(parent: QWidget | None, title: str, question: str) -> bool:
-    """A yes/no question; Yes is the default."""
+def ask(parent: QWidget | None, title: str, question: str, *, default_yes: bool = True) -> bool:
+    """A yes/no question; Yes is the default unless ``default_yes`` is False (for a question
+    whose Yes should never be given by a stray Enter)."""
     from PySide6.QtWidgets import QMessageBox
 
     answer = QMessageBox.question(
@@ -96,6 +97,6 @@ def ask(parent: QWidget | None, title: str, question: str) -> bool:
         title,
         question,
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.Yes,
+        QMessageBox.StandardButton.Yes if default_yes else QMessageBox.StandardButton.No,
     )
     return answer == QMessageBox.StandardButton.Yes

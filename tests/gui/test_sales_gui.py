@@ -285,3 +285,31 @@ def test_export_and_back_up_keys_from_the_menu(
     ]
     private = next(p for p in folder.iterdir() if b"ENCRYPTED PRIVATE KEY" in p.read_bytes())
     assert private.stat().st_mode & 0o077 == 0
+
+
+def test_a_critical_gap_is_put_to_the_user_with_no_as_the_answer_by_default(
+    qtbot, monkeypatch, demo_shop: Shop
+) -> None:
+    from dataclasses import replace
+
+    from jewelerdesk.ui import messages
+
+    stone = item(demo_shop, "R-0011").stones[0]
+    inventory.save_stone_fields(demo_shop, replace(stone, country_of_mining="RU"))
+    asked: list[tuple[str, bool]] = []
+    answer = [False]
+    monkeypatch.setattr(
+        messages,
+        "ask",
+        lambda _p, _t, text, default_yes=True: asked.append((text, default_yes)) or answer[0],
+    )
+    dialog = SaleDialog(demo_shop, sales.sellable(demo_shop, ["R-0011"]))
+    qtbot.addWidget(dialog)
+    dialog.accept()
+    assert asked and "R-0011: Diamond mined in Russia" in asked[0][0]
+    assert asked[0][1] is False  # Enter does not sell it
+    assert dialog.result() == 0 and dialog.sale is None  # the dialog stays open
+    assert item(demo_shop, "R-0011").status == ItemStatus.IN_STOCK
+    answer[0] = True
+    dialog.accept()
+    assert dialog.sale is not None and item(demo_shop, "R-0011").status == ItemStatus.SOLD

@@ -406,3 +406,21 @@ def test_records_an_older_version_wrote_are_updated_with_a_note(tmp_path: Path) 
         assert schema_version(shop.db) == len(MIGRATIONS)
     again = run("--data-dir", str(paths.root), "items", "--json")
     assert again.returncode == 0 and "Updating" not in again.stderr  # once only
+
+
+def test_a_critical_gap_stops_a_sale_on_the_command_line_until_it_is_overridden(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from jewelerdesk.services import inventory
+
+    d = tmp_path / "shop"
+    assert run("--data-dir", str(d), "demo").returncode == 0
+    with Shop.open(DataPaths(d)) as shop:
+        stone = inventory.get_item_by_sku(shop, "R-0011").stones[0]
+        inventory.save_stone_fields(shop, replace(stone, country_of_mining="RU"))
+    refused = one_line_error(run("--data-dir", str(d), "sell", "R-0011"))
+    assert "Diamond mined in Russia" in refused and "--despite-critical-gaps" in refused
+    done = run("--data-dir", str(d), "sell", "R-0011", "--despite-critical-gaps")
+    assert done.returncode == 0, done.stderr

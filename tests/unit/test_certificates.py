@@ -295,3 +295,24 @@ def test_a_lab_grown_stone_called_plain_diamond_gets_no_certificate(demo_shop) -
     item.description = "18K white gold studs, 1.00 ct laboratory-grown diamonds"
     inventory.save_item(demo_shop, item)
     assert certificates.issue_certificate(demo_shop, "E-0003").certificate.number
+
+
+def test_a_piece_with_a_critical_gap_is_sold_only_when_the_user_says_so_again(demo_shop) -> None:
+    from dataclasses import replace
+
+    from jewelerdesk.errors import CriticalGaps
+    from jewelerdesk.services import inventory
+
+    stone = _item(demo_shop, "R-0011").stones[0]
+    inventory.save_stone_fields(demo_shop, replace(stone, country_of_mining="RU"))
+    with pytest.raises(CriticalGaps) as e:
+        sales.sell(demo_shop, sales.SaleRequest(["R-0011", "R-0012"]))
+    assert e.value.problems == ["R-0011: Diamond mined in Russia"]
+    assert "Not sold" in str(e.value)
+    assert _item(demo_shop, "R-0011").status == ItemStatus.IN_STOCK  # nothing recorded
+    assert _item(demo_shop, "R-0012").status == ItemStatus.IN_STOCK
+    sale = sales.sell(demo_shop, sales.SaleRequest(["R-0011"], despite_critical_gaps=True))
+    assert _item(demo_shop, "R-0011").status == ItemStatus.SOLD
+    event = events.get_event(demo_shop.db, sale.event_id)
+    assert event is not None and "despite open critical gaps" in event.note
+    assert "Diamond mined in Russia" in event.note  # the record says what was known

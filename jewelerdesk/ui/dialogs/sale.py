@@ -5,6 +5,7 @@ The customer's name is optional and printed on the certificate only if it is ent
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt
@@ -22,11 +23,11 @@ from PySide6.QtWidgets import (
 from jewelerdesk.domain import units
 from jewelerdesk.domain.model import Item
 from jewelerdesk.domain.sales import PAYMENT_METHODS, Sale
-from jewelerdesk.errors import ValidationError
+from jewelerdesk.errors import CriticalGaps, ValidationError
 from jewelerdesk.services import certificates, sales
 from jewelerdesk.services.shop import Shop
-from jewelerdesk.ui import tasks
-from jewelerdesk.ui.dialogs.common import RecordDialog, combo, form, line, money_text
+from jewelerdesk.ui import messages, tasks
+from jewelerdesk.ui.dialogs.common import PENDING, RecordDialog, combo, form, line, money_text
 
 PRICE_COL, TAX_COL = 2, 3
 
@@ -158,17 +159,29 @@ class SaleDialog(RecordDialog):
             raise ValidationError(errors)
         day = self.day.date().toString("yyyy-MM-dd")
         today = QDate.currentDate().toString("yyyy-MM-dd")
-        self.sale = sales.sell(
-            self.shop,
-            sales.SaleRequest(
-                skus=[i.sku for i in self.items],
-                prices_minor=prices,
-                tax_minor=taxes,
-                payment_method=str(self.payment.currentData()),
-                customer_name=self.customer.text(),
-                customer_contact=self.contact.text(),
-                invoice_no=self.invoice.text(),
-                day="" if day == today else day,
-            ),
+        request = sales.SaleRequest(
+            skus=[i.sku for i in self.items],
+            prices_minor=prices,
+            tax_minor=taxes,
+            payment_method=str(self.payment.currentData()),
+            customer_name=self.customer.text(),
+            customer_contact=self.contact.text(),
+            invoice_no=self.invoice.text(),
+            day="" if day == today else day,
         )
+        try:
+            self.sale = sales.sell(self.shop, request)
+        except CriticalGaps as exc:
+            listed = "\n".join(f"• {p}" for p in exc.problems)
+            if not messages.ask(
+                self,
+                "A critical gap is open",
+                f"{listed}\n\nA critical gap means the piece may not be lawful to sell (a "
+                "sanctions match, a diamond mined in Russia...). Resolve it first from the "
+                "piece's gaps.\n\nSell it anyway? The sale will record that it was made "
+                "despite the gap.",
+                default_yes=False,
+            ):
+                return PENDING
+            self.sale = sales.sell(self.shop, replace(request, despite_critical_gaps=True))
         return None
