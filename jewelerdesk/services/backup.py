@@ -27,6 +27,7 @@ from typing import Any
 from .. import __version__
 from ..errors import DatabaseTooNew, StorageError
 from ..store import audit, database, records
+from ..store import sales as sales_store
 from ..store.files import DocumentFiles, file_sha256, fsync_dir, write_atomic
 from ..store.schema import MIGRATIONS
 from .shop import Shop
@@ -422,6 +423,10 @@ def restore(
             "first.",
             where=str(folder),
         )
+    try:  # the certificates issued so far are out in the world whatever the backup says
+        issued = sales_store.highest_certificate_serial(shop.db)
+    except sqlite3.DatabaseError:
+        issued = 0  # too damaged to read
     if keep_current:
         try:
             back_up(shop, reason="before-restore")
@@ -451,6 +456,9 @@ def restore(
     finally:
         source.close()
     database.migrate(shop.db)
+    with shop.db.atomic():
+        if issued > sales_store.highest_certificate_serial(shop.db):
+            sales_store.note_serial_floor(shop.db, issued)  # never reuse a number given out
     try:
         _remember_restore(shop, info)
     except OSError as exc:

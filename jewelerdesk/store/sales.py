@@ -194,8 +194,34 @@ def find_certificate(
     return _cert_from(r) if r else None
 
 
+#: the highest serial issued before the records were put back to an older backup (settings)
+SERIAL_FLOOR = "certificate_serial_floor"
+
+
+def highest_certificate_serial(db: sqlite_utils.Database) -> int:
+    """The largest serial issued (the digits after the prefix), or the one a restore noted:
+    certificates issued after a backup exist in customers' hands even once the records are
+    put back to it, and their numbers must never be given out again."""
+    best = 0
+    for (number,) in db.execute("SELECT DISTINCT number FROM certificate"):
+        tail = str(number).rsplit("-", 1)[-1]
+        if tail.isdigit():
+            best = max(best, int(tail))
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [SERIAL_FLOOR]).fetchone()
+    floor = int(row[0]) if row and str(row[0]).isdigit() else 0
+    return max(best, floor)
+
+
+def note_serial_floor(db: sqlite_utils.Database, serial: int) -> None:
+    db.execute(
+        "INSERT INTO settings(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [SERIAL_FLOOR, str(serial)],
+    )
+
+
 def next_certificate_number(db: sqlite_utils.Database, prefix: str) -> str:
-    n = db.execute("SELECT count(DISTINCT number) FROM certificate").fetchone()[0] + 1
+    n = highest_certificate_serial(db) + 1
     while find_certificate(db, f"{prefix}-{n:06d}") is not None:
         n += 1
     return f"{prefix}-{n:06d}"

@@ -79,6 +79,21 @@ def test_restore_backs_up_the_current_records_first(busy_shop: Shop, tmp_path: P
     assert len(kept) == 1 and kept[0].counts == after_sale[0]  # the undone sale is not lost
 
 
+def test_a_certificate_number_given_out_after_a_backup_is_never_given_again(
+    busy_shop: Shop, tmp_path: Path
+) -> None:
+    [first] = certificates.certificates_of(busy_shop, "R-0001")
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))
+    later = certificates.issue_certificate(busy_shop, "R-0002").certificate  # the customer has it
+    backup.restore(busy_shop, info.folder)
+    assert not certificates.certificates_of(busy_shop, "R-0002")  # the records went back
+    sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))
+    again = certificates.issue_certificate(busy_shop, "R-0002").certificate
+    assert again.number not in (first.number, later.number)
+    assert int(again.number.rsplit("-", 1)[1]) == int(later.number.rsplit("-", 1)[1]) + 1
+
+
 @pytest.mark.parametrize("damage", ["database byte", "missing document", "changed document",
                                     "not a backup", "description edited"])  # fmt: skip
 def test_a_damaged_backup_is_refused_before_anything_changes(
