@@ -150,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", help="copy both key pairs, encrypted with $JEWELERDESK_KEY_PASSPHRASE"
     )
     kb.add_argument("folder", metavar="DIR")
+    kr = ksub.add_parser(
+        "restore",
+        help="put the keys back from a key backup (passphrase from $JEWELERDESK_KEY_PASSPHRASE)",
+    )
+    kr.add_argument("folder", metavar="DIR")
+    ksub.add_parser("new", help="start a new signing key when the old one is lost for good")
 
     ex = sub.add_parser("export", help="files for the accountant or a regulator")
     exsub = ex.add_subparsers(dest="export_command", metavar="WHAT", required=True)
@@ -769,6 +775,22 @@ def cmd_keys(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import certificates
 
     with _open(paths) as shop:
+        if args.keys_command == "restore":
+            passphrase = os.environ.get("JEWELERDESK_KEY_PASSPHRASE", "")
+            if not passphrase:
+                passphrase = _secret("JEWELERDESK_KEY_PASSPHRASE", "Key backup passphrase: ") or ""
+            restored = certificates.restore_keys(
+                shop, Path(args.folder), passphrase, _approval(shop)
+            )
+            print(f"Signing keys restored (fingerprint {restored.fingerprint}).")
+            return EXIT_OK
+        if args.keys_command == "new":
+            made = certificates.new_keys(shop, _approval(shop))
+            print(
+                f"A new signing key is in place (fingerprint {made.fingerprint}). Back it up "
+                "with 'jewelerdesk keys backup DIR', and give customers the new public key."
+            )
+            return EXIT_OK
         keys = certificates.shop_keys(shop)
         if args.keys_command == "export":
             keys.export_public(Path(args.file))

@@ -118,6 +118,53 @@ class ShopKeys:
         return [*out, dest_folder / ED25519_PUBLIC, dest_folder / RSA_CERT]
 
 
+def has_keys(folder: Path) -> bool:
+    """True when the data folder holds the shop's signing keys (or any part of them)."""
+    return any((folder / n).exists() for n in (ED25519_PRIVATE, RSA_PRIVATE, RSA_CERT))
+
+
+def read_backup(folder: Path, passphrase: str) -> ShopKeys:
+    """Both key pairs from a folder written by :meth:`ShopKeys.backup`."""
+    try:
+        ed_data = (folder / ED25519_PRIVATE).read_bytes()
+        rsa_data = (folder / RSA_PRIVATE).read_bytes()
+        cert_data = (folder / RSA_CERT).read_bytes()
+    except OSError as exc:
+        raise BadDocument(
+            f"'{folder}' is not a key backup of JewelerDesk (it needs {ED25519_PRIVATE}, "
+            f"{RSA_PRIVATE} and {RSA_CERT}).",
+            where=str(folder),
+        ) from exc
+    try:
+        ed = serialization.load_pem_private_key(ed_data, passphrase.encode())
+        rk = serialization.load_pem_private_key(rsa_data, passphrase.encode())
+        cert = x509.load_pem_x509_certificate(cert_data)
+    except (ValueError, TypeError) as exc:
+        raise BadDocument(
+            "The passphrase does not open this key backup, or its files are damaged. Nothing "
+            "was changed."
+        ) from exc
+    if not isinstance(ed, Ed25519PrivateKey) or not isinstance(rk, rsa.RSAPrivateKey):
+        raise BadDocument("That key backup holds the wrong kind of key. Nothing was changed.")
+    if cert.public_key().public_numbers() != rk.public_key().public_numbers():  # type: ignore[union-attr]
+        raise BadDocument("The key backup's certificate is not its key's. Nothing was changed.")
+    return ShopKeys(ed, rk, cert, folder)
+
+
+def install(keys: ShopKeys, folder: Path) -> ShopKeys:
+    """Write ``keys`` into the data folder as the shop's own (each file atomically)."""
+    plain = serialization.NoEncryption()
+    for name, key in ((ED25519_PRIVATE, keys.ed25519), (RSA_PRIVATE, keys.rsa_key)):
+        data = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, plain
+        )
+        _write(folder / name, data, 0o600)
+    _write(folder / ED25519_PUBLIC, public_pem(keys.public), 0o644)
+    _write(folder / RSA_CERT, keys.rsa_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _loaded.pop(folder, None)
+    return ShopKeys(keys.ed25519, keys.rsa_key, keys.rsa_cert, folder)
+
+
 def _make_cert(key: rsa.RSAPrivateKey, shop_name: str, country: str) -> x509.Certificate:
     name = x509.Name(
         [

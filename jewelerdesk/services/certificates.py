@@ -22,7 +22,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..certificates import payload as pl
-from ..certificates.keys import ED25519_PRIVATE, ShopKeys, load_or_create, load_public_key
+from ..certificates.keys import (
+    ED25519_PRIVATE,
+    ShopKeys,
+    has_keys,
+    install,
+    load_or_create,
+    load_public_key,
+    read_backup,
+)
 from ..certificates.pdf import pdf_cert_sha256
 from ..certificates.verify import VALID, Verification, verify_pdf, verify_qr_text
 from ..domain import ftc
@@ -51,8 +59,63 @@ from .shop import Shop
 log = logging.getLogger(__name__)
 
 
+KEY_MISSING = (
+    "This data folder has no signing key, but the shop's certificates were signed with the "
+    "key {fingerprint}. Put that key back from its key backup (Sales → Restore the signing "
+    "keys…, or 'jewelerdesk keys restore FOLDER'), so new certificates carry the same key. "
+    "If the key is lost for good, start a new one with 'jewelerdesk keys new'."
+)
+
+
 def shop_keys(shop: Shop) -> ShopKeys:
-    """The shop's signing keys, made on first use."""
+    """The shop's signing keys, made on first use: never silently in place of a key that
+    has signed certificates (a restored shop without its key backup)."""
+    ident = shop.identity()
+    if ident is None:
+        raise ValidationError({"shop": "Set up the shop's name and address first."})
+    if not has_keys(shop.paths.keys):
+        used = store.signing_fingerprints(shop.db)
+        if used:
+            raise StorageError(KEY_MISSING.format(fingerprint=max(used, key=used.__getitem__)))
+    return load_or_create(shop.paths.keys, ident.name, ident.country)
+
+
+def restore_keys(
+    shop: Shop, folder: Path, passphrase: str, manager_pin: str | None = None
+) -> ShopKeys:
+    """Put the shop's signing keys back from a key backup (needs its passphrase, and with staff
+    profiles a manager's PIN). A key already in place that has signed certificates is never
+    replaced by another."""
+    from . import staff
+
+    staff.authorise(shop, manager_pin, "restore the signing keys")
+    restored = read_backup(folder, passphrase)
+    dest = shop.paths.keys
+    if has_keys(dest):
+        current = shop_keys(shop)
+        if current.fingerprint == restored.fingerprint:
+            return current
+        signed = store.signing_fingerprints(shop.db).get(current.fingerprint, 0)
+        if signed:
+            raise Conflict(
+                f"The key in place ({current.fingerprint}) has signed {signed} certificate "
+                f"version(s) of this shop; the backup holds another key ({restored.fingerprint}). "
+                "Nothing was changed."
+            )
+    dest.mkdir(parents=True, exist_ok=True)
+    keys = install(restored, dest)
+    log.info("signing keys restored from %s (%s)", folder, keys.fingerprint)
+    return keys
+
+
+def new_keys(shop: Shop, manager_pin: str | None = None) -> ShopKeys:
+    """A fresh signing key for a shop whose key is lost for good (its earlier certificates
+    still verify against the public key they were issued with)."""
+    from . import staff
+
+    staff.authorise(shop, manager_pin, "start a new signing key")
+    if has_keys(shop.paths.keys):
+        raise Conflict("This data folder already has a signing key. Nothing was changed.")
     ident = shop.identity()
     if ident is None:
         raise ValidationError({"shop": "Set up the shop's name and address first."})

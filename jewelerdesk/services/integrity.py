@@ -19,6 +19,7 @@ from .shop import Shop
 class CheckReport:
     problems: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # worth knowing; nothing is wrong
 
     @property
     def ok(self) -> bool:
@@ -27,7 +28,7 @@ class CheckReport:
     def summary(self) -> str:
         what = ", ".join(f"{n:,} {name}" for name, n in self.checked.items())
         if self.ok:
-            return f"All records are sound ({what} checked)."
+            return " ".join([f"All records are sound ({what} checked).", *self.notes])
         return f"{len(self.problems)} problem(s) found; the first: {self.problems[0]}"
 
 
@@ -78,14 +79,26 @@ def check_shop(
     report.checked["files"] = len(hashes)
 
     public = None
+    current = ""
+    certs = sale_store.all_certificates(shop.db)
     if (shop.paths.keys / ED25519_PRIVATE).is_file() and shop.identity() is not None:
         from .certificates import shop_keys
 
         try:
-            public = shop_keys(shop).public
+            keys = shop_keys(shop)
+            public, current = keys.public, keys.fingerprint
         except JewelerDeskError as exc:
             report.problems.append(f"The shop's signing key cannot be read: {exc}")
-    certs = sale_store.all_certificates(shop.db)
+    elif certs:
+        from .certificates import KEY_MISSING
+
+        report.problems.append(KEY_MISSING.format(fingerprint=certs[-1].key_fingerprint))
+    earlier = [c for c in certs if current and c.key_fingerprint != current]
+    if earlier:  # a key lost and replaced: those are checked with the key they name, apart
+        report.notes.append(
+            f"{len(earlier)} certificate version(s) were signed with an earlier key "
+            f"({earlier[-1].key_fingerprint}); verify them with that key's public file."
+        )
     for c in certs:
         name = f"Certificate {c.number} version {c.version}"
         if hashlib.sha256(c.payload.encode("utf-8")).hexdigest() != c.payload_sha256:
@@ -97,7 +110,11 @@ def check_shop(
         except JewelerDeskError:
             report.problems.append(f"{name}: its stored signature is damaged.")
             continue
-        if public is not None and not verify_signature(public, record.signature, record.message):
+        if (
+            public is not None
+            and c.key_fingerprint == current
+            and not verify_signature(public, record.signature, record.message)
+        ):
             report.problems.append(f"{name}: its signature does not match its record.")
         logged = pl.records_log_of(c.payload)
         if logged is not None and audit.hash_at(shop.db, logged[0]) != logged[1]:

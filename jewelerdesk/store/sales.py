@@ -231,6 +231,16 @@ def certificate_pdf_hashes(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT pdf_sha256 FROM certificate")}
 
 
+def signing_fingerprints(db: sqlite_utils.Database) -> dict[str, int]:
+    """Each signing key's fingerprint -> how many certificate versions it signed."""
+    return {
+        r[0]: r[1]
+        for r in db.execute(
+            "SELECT key_fingerprint, count(*) FROM certificate GROUP BY key_fingerprint"
+        )
+    }
+
+
 def all_certificates(db: sqlite_utils.Database) -> list[IssuedCertificate]:
     """Every issued certificate version, in the order issued."""
     return [

@@ -468,6 +468,9 @@ class MainWindow(QMainWindow):
         backup_keys = QAction("Back up the signing keys…", self)
         backup_keys.triggered.connect(self.backup_keys)
         sales_menu.addAction(backup_keys)
+        restore_keys = QAction("Restore the signing keys…", self)
+        restore_keys.triggered.connect(self.restore_keys)
+        sales_menu.addAction(restore_keys)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.act_verify)  # certificates point here: Help → Verify…
         help_menu.addSeparator()
@@ -772,6 +775,40 @@ class MainWindow(QMainWindow):
             return
         QMessageBox.information(
             self, "Keys backed up", f"{len(written)} files written to {folder}."
+        )
+
+    def restore_keys(self) -> None:
+        """Put the signing keys back from a key backup (after a restore on a new computer)."""
+        from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
+
+        from jewelerdesk.errors import JewelerDeskError
+        from jewelerdesk.services import certificates
+        from jewelerdesk.ui.dialogs.staff import CANCELLED, ask_manager_pin
+
+        folder = QFileDialog.getExistingDirectory(self, "The folder of the key backup")
+        if not folder:
+            return
+        passphrase, ok = QInputDialog.getText(
+            self,
+            "Passphrase of the key backup",
+            "The passphrase chosen when the keys were backed up:",
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return
+        approval = ask_manager_pin(self, self.shop, "restore the signing keys")
+        if approval is CANCELLED:
+            return
+        try:
+            keys = certificates.restore_keys(self.shop, Path(folder), passphrase, approval)  # type: ignore[arg-type]
+        except JewelerDeskError as exc:
+            messages.show_error(self, exc, "Restore the keys")
+            return
+        QMessageBox.information(
+            self,
+            "Keys restored",
+            f"The signing keys are back.\n\nFingerprint (printed on every certificate):\n"
+            f"{keys.fingerprint}",
         )
 
     def export_accountant(self) -> None:

@@ -313,3 +313,25 @@ def test_a_critical_gap_is_put_to_the_user_with_no_as_the_answer_by_default(
     answer[0] = True
     dialog.accept()
     assert dialog.sale is not None and item(demo_shop, "R-0011").status == ItemStatus.SOLD
+
+
+def test_restore_the_signing_keys_from_the_menu(
+    monkeypatch, window: MainWindow, demo_shop: Shop, tmp_path: Path, errors_shown
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: said.append(text))
+    keys = certificates.shop_keys(demo_shop)
+    keys.backup(tmp_path / "usb", "correct horse")
+    for f in demo_shop.paths.keys.iterdir():
+        f.unlink()  # a new computer: the records came back, the key did not
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path / "usb"))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("wrong horse", True))
+    window.restore_keys()
+    assert errors_shown and "passphrase" in str(errors_shown[-1])
+    assert not (demo_shop.paths.keys / "shop-ed25519.key").exists()
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("correct horse", True))
+    window.restore_keys()
+    assert said and keys.fingerprint in said[-1]
+    assert certificates.shop_keys(demo_shop).fingerprint == keys.fingerprint

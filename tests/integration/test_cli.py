@@ -424,3 +424,25 @@ def test_a_critical_gap_stops_a_sale_on_the_command_line_until_it_is_overridden(
     assert "Diamond mined in Russia" in refused and "--despite-critical-gaps" in refused
     done = run("--data-dir", str(d), "sell", "R-0011", "--despite-critical-gaps")
     assert done.returncode == 0, done.stderr
+
+
+def test_keys_restore_and_new_on_the_command_line(tmp_path: Path) -> None:
+    d = tmp_path / "shop"
+    assert run("--data-dir", str(d), "demo").returncode == 0
+    env = {"JEWELERDESK_KEY_PASSPHRASE": "correct horse battery"}
+    assert (
+        run("--data-dir", str(d), "keys", "backup", str(tmp_path / "usb"), env_extra=env).returncode
+        == 0
+    )
+    printed = run("--data-dir", str(d), "keys", "export", str(tmp_path / "pub.pem")).stdout
+    for f in DataPaths(d).keys.iterdir():
+        f.unlink()
+    bad = run("--data-dir", str(d), "keys", "restore", str(tmp_path / "usb"),
+              env_extra={"JEWELERDESK_KEY_PASSPHRASE": "not the one"})  # fmt: skip
+    assert "passphrase" in one_line_error(bad)
+    done = run("--data-dir", str(d), "keys", "restore", str(tmp_path / "usb"), env_extra=env)
+    assert done.returncode == 0, done.stderr
+    fingerprint = printed.split("fingerprint ")[1].rstrip(").\n")
+    assert fingerprint in done.stdout
+    again = run("--data-dir", str(d), "keys", "new")
+    assert "already has a signing key" in one_line_error(again)

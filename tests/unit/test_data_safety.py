@@ -351,3 +351,64 @@ def test_the_document_store_refuses_names_that_are_not_hashes(shop: Shop) -> Non
         with pytest.raises(StorageError, match="not a SHA-256 hash"):
             shop.files.path_for(bad)
     assert shop.files.path_for("a" * 64).parent.name == "aa"
+
+
+def test_a_shop_restored_without_its_key_asks_for_the_key_backup_and_takes_it_back(
+    busy_shop: Shop, tmp_path: Path
+) -> None:
+    from jewelerdesk.errors import BadDocument, Conflict
+
+    keys = certificates.shop_keys(busy_shop)
+    keys.backup(tmp_path / "key-usb", "correct horse battery")
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    fresh = Shop.open(DataPaths(tmp_path / "new-computer"))
+    try:
+        backup.restore(fresh, info.folder)
+        report = integrity.check_shop(fresh)  # the missing key is named, not glossed over
+        assert not report.ok and "no signing key" in report.problems[0]
+        assert keys.fingerprint in report.problems[0]
+        sales.sell(fresh, sales.SaleRequest(["R-0002"]))
+        with pytest.raises(StorageError, match="keys restore"):
+            certificates.issue_certificate(fresh, "R-0002")  # no new key made behind its back
+        assert not (fresh.paths.keys / "shop-ed25519.key").exists()
+
+        with pytest.raises(BadDocument, match="passphrase"):
+            certificates.restore_keys(fresh, tmp_path / "key-usb", "wrong passphrase")
+        back = certificates.restore_keys(fresh, tmp_path / "key-usb", "correct horse battery")
+        assert back.fingerprint == keys.fingerprint
+        assert integrity.check_shop(fresh).ok
+        issued = certificates.issue_certificate(fresh, "R-0002")
+        assert issued.certificate.key_fingerprint == keys.fingerprint
+        path = tmp_path / "c.pdf"
+        path.write_bytes(issued.pdf)
+        assert certificates.verify_file(path, shop=fresh).ok
+
+        # another shop's key never replaces one that has signed certificates
+        other = Shop.open(DataPaths(tmp_path / "other"))
+        try:
+            inventory.save_shop_identity(other, ShopIdentity("Other Shop", "1 Road", "US"))
+            certificates.shop_keys(other).backup(tmp_path / "other-keys", "another passphrase")
+        finally:
+            other.close()
+        with pytest.raises(Conflict, match="Nothing was changed"):
+            certificates.restore_keys(fresh, tmp_path / "other-keys", "another passphrase")
+        assert certificates.shop_keys(fresh).fingerprint == keys.fingerprint
+    finally:
+        fresh.close()
+
+
+def test_a_lost_key_is_replaced_only_on_purpose_and_older_certificates_are_told_apart(
+    busy_shop: Shop, tmp_path: Path
+) -> None:
+    from jewelerdesk.errors import Conflict
+
+    old = certificates.shop_keys(busy_shop).fingerprint
+    with pytest.raises(Conflict, match="already has a signing key"):
+        certificates.new_keys(busy_shop)
+    for f in busy_shop.paths.keys.iterdir():
+        f.unlink()  # the disk that held the key died, and there is no key backup
+    made = certificates.new_keys(busy_shop)
+    assert made.fingerprint != old
+    report = integrity.check_shop(busy_shop)
+    assert report.ok, report.problems  # not "signature does not match" for each old one
+    assert "earlier key" in report.summary() and old in report.summary()
