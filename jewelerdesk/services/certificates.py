@@ -545,7 +545,21 @@ def get_certificate(shop: Shop, number: str, version: int | None = None) -> Issu
 
 
 def reprint(shop: Shop, number: str, version: int | None = None) -> bytes:
-    """The archived bytes of an issued certificate, exactly as issued."""
+    """The archived bytes of an issued certificate, exactly as issued, to print or hand out
+    again. A voided one is not: a clean copy of it could be handed out as if it still stood
+    (:func:`archived_copy` shows it to the shop)."""
+    c = get_certificate(shop, number, version)
+    if c.status == "voided":
+        raise Conflict(
+            f"Certificate {c.number} was voided ({c.status_reason}); it is not printed again. "
+            "Verifying the customer's copy shows it as voided."
+        )
+    return archived_copy(shop, c.number, c.version)
+
+
+def archived_copy(shop: Shop, number: str, version: int | None = None) -> bytes:
+    """The archived bytes of any issued certificate version, voided ones included (for the
+    shop's own eyes: the certificate window shows them marked VOID, with printing off)."""
     c = get_certificate(shop, number, version)
     if not shop.files.exists(c.pdf_sha256):
         raise StorageError(
@@ -621,8 +635,8 @@ def verify_file(
         ) from exc
     trusted = _trusted_keys(public_key, shop)
     result = verify_pdf(data, trusted)
-    if shop is not None and result.number:
-        _add_history(shop, result)
+    if shop is not None and result.number and public_key is None:
+        _add_history(shop, result)  # this shop's own certificate: what became of it since
     return result
 
 
@@ -630,16 +644,24 @@ def verify_qr(text: str, public_key: Path | None = None, shop: Shop | None = Non
     trusted = _trusted_keys(public_key, shop)
     record = pl.parse_qr(text)
     archived = None
-    if shop is not None:
+    own = shop is not None and public_key is None  # another shop's is not in these records
+    if own and shop is not None:
         c = store.find_certificate(shop.db, record.number, record.version)
         archived = c.payload.encode("utf-8") if c else None
     result = verify_qr_text(text, trusted, archived)
-    if shop is not None:
+    if own and shop is not None:
         _add_history(shop, result)
     return result
 
 
+def _same_key(a: str, b: str) -> bool:
+    return a.replace(" ", "").upper() == b.replace(" ", "").upper()
+
+
 def _add_history(shop: Shop, result: Verification) -> None:
+    c = store.find_certificate(shop.db, result.number, result.version)
+    if c is None or not _same_key(c.key_fingerprint, result.fingerprint):
+        return  # not one of this shop's certificates (another shop may use the same number)
     # The signed certificate names the records log's entry and hash at issue: a shop whose
     # log no longer has that hash there has had its history rewritten since.
     logged = (result.payload or {}).get("records_log")
@@ -653,9 +675,6 @@ def _add_history(shop: Shop, result: Verification) -> None:
                 f"The shop's records log no longer matches entry #{logged['entry']} printed on "
                 "this certificate: the shop's history was changed after it was issued."
             )
-    c = store.find_certificate(shop.db, result.number, result.version)
-    if c is None:
-        return
     if c.status == "superseded":
         latest = store.find_certificate(shop.db, result.number)
         result.notes.append(
@@ -664,3 +683,9 @@ def _add_history(shop: Shop, result: Verification) -> None:
     elif c.status == "voided":
         result.status = "voided"
         result.notes.append(f"The shop has voided it: {c.status_reason}")
+    returned = store.return_of(shop.db, c.sale_id, c.item_id) if c.sale_id else None
+    if returned is not None:
+        result.notes.append(
+            f"The piece was brought back to the shop on {returned[0][:10]} ({returned[1]}): the "
+            "sale this certificate records was reversed."
+        )

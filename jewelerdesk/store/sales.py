@@ -194,6 +194,16 @@ def find_certificate(
     return _cert_from(r) if r else None
 
 
+def return_of(db: sqlite_utils.Database, sale_id: str, item_id: str) -> tuple[str, str] | None:
+    """(returned at, reason) when this piece of this sale was brought back."""
+    row = db.execute(
+        "SELECT returned_at, reason FROM sale_return WHERE sale_id = ? AND item_id = ?"
+        " ORDER BY n DESC LIMIT 1",
+        [sale_id, item_id],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 #: the highest serial issued before the records were put back to an older backup (settings)
 SERIAL_FLOOR = "certificate_serial_floor"
 

@@ -186,6 +186,8 @@ def test_correct_and_void_from_the_dialog_keep_every_version(
     wait_ready(qtbot, dialog)
     assert dialog.shown is not None and dialog.shown.status == "voided"
     assert "VOID" in dialog.state.text() and not dialog.void_btn.isEnabled()
+    assert dialog.pdf is not None  # shown to the shop...
+    assert not dialog.print_btn.isEnabled() and not dialog.save_btn.isEnabled()  # ...not handed out
     dialog.version_box.setCurrentIndex(1)  # older version, still viewable, bytes unchanged
     wait_ready(qtbot, dialog)
     assert dialog.pdf == first.pdf

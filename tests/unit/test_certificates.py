@@ -163,6 +163,42 @@ def test_reprint_reissue_and_void_keep_history(demo_shop, issued) -> None:
             demo_shop.db.execute(sql)
     history = certificates.certificates_of(demo_shop, "R-0001")
     assert [(h.version, h.status) for h in history] == [(1, "superseded"), (2, "voided")]
+    with pytest.raises(Conflict, match="voided"):
+        certificates.reprint(demo_shop, c.number)  # no clean copy of a voided certificate
+    assert certificates.archived_copy(demo_shop, c.number) == v2.pdf  # the shop still sees it
+
+
+def test_verify_notes_a_piece_brought_back_and_ignores_another_shops_numbers(
+    demo_shop, issued, tmp_path
+) -> None:
+    from jewelerdesk.paths import DataPaths
+    from jewelerdesk.services.shop import Shop
+
+    mine = tmp_path / "mine.pdf"
+    mine.write_bytes(issued.pdf)
+    assert certificates.verify_file(mine, shop=demo_shop).notes == []
+    sales.return_sale(demo_shop, "R-0001", "customer changed her mind")
+    result = certificates.verify_file(mine, shop=demo_shop)
+    assert result.ok and any("brought back" in n for n in result.notes)
+
+    # another shop numbers its certificates the same way: checking its customer's copy here,
+    # with its public key, says nothing of this shop's own certificate of that number
+    other = Shop.open(DataPaths(tmp_path / "other"))
+    try:
+        from jewelerdesk.services.demo import build_demo
+
+        build_demo(other)  # the same demo, so the same prefix, but its own key
+        sales.sell(other, sales.SaleRequest(["R-0002"]))
+        theirs = certificates.issue_certificate(other, "R-0002")
+        key = tmp_path / "other.pem"
+        certificates.shop_keys(other).export_public(key)
+    finally:
+        other.close()
+    assert theirs.certificate.number == issued.certificate.number  # the same number
+    path = tmp_path / "theirs.pdf"
+    path.write_bytes(theirs.pdf)
+    result = certificates.verify_file(path, public_key=key, shop=demo_shop)
+    assert result.ok and result.notes == [], (result.problems, result.notes)
 
 
 def test_a_piece_with_gaps_says_so_plainly(demo_shop) -> None:

@@ -50,12 +50,16 @@ def test_a_backup_is_complete_and_verified(busy_shop: Shop, tmp_path: Path) -> N
 
 def test_restore_into_a_new_folder_gives_the_same_records(busy_shop: Shop, tmp_path: Path):
     info = backup.back_up(busy_shop, tmp_path / "usb")
+    certificates.shop_keys(busy_shop).backup(tmp_path / "key-usb", "correct horse battery")
     fresh = Shop.open(DataPaths(tmp_path / "elsewhere"))
     try:
         backup.restore(fresh, info.folder)
         assert snapshot(fresh) == snapshot(busy_shop)
         # the same records log, to the last entry, and it still checks
         assert audit.head(fresh.db) == audit.head(busy_shop.db) == info.records_log
+        [missing] = integrity.check_shop(fresh).problems  # only the key, kept apart from backups
+        assert "no signing key" in missing
+        certificates.restore_keys(fresh, tmp_path / "key-usb", "correct horse battery")
         assert integrity.check_shop(fresh).ok
         cert = certificates.certificates_of(fresh, "R-0001")[0]
         pdf = certificates.reprint(fresh, cert.number)

@@ -195,7 +195,7 @@ class CertificateDialog(QDialog):
             )
         self._set_state(text)
         number, version = c.number, c.version
-        self._load(lambda shop: _render(certificates.reprint(shop, number, version)))
+        self._load(lambda shop: _render(certificates.archived_copy(shop, number, version)))
 
     def _set_state(self, html: str) -> None:
         self.state.setText(html)
@@ -258,8 +258,10 @@ class CertificateDialog(QDialog):
         current = issued and self.shown is not None and self.shown.status == "current"
         self.issue_btn.setVisible(not issued)
         self.issue_btn.setEnabled(not busy)
+        void = self.shown is not None and self.shown.status == "voided"
         for b in (self.print_btn, self.save_btn, self.open_btn):
-            b.setEnabled(not busy and issued and self.pdf is not None)
+            # a voided certificate is shown, never printed or saved again
+            b.setEnabled(not busy and issued and self.pdf is not None and not void)
         self.reissue_btn.setVisible(issued)
         self.void_btn.setVisible(issued)
         self.reissue_btn.setEnabled(not busy and current)
