@@ -185,6 +185,27 @@ def _signature(data: bytes) -> tuple[bool, bool, bool, str]:
     except (SignatureValidationError, ValueError, KeyError) as exc:
         log.info("signature invalid: %s", exc)
         return True, False, False, ""
-    signer = hashlib.sha256(cert.dump()).hexdigest() if cert is not None else ""
+    if cert is None or not _contents_as_written(sig, cert):
+        return True, False, False, ""
+    signer = hashlib.sha256(cert.dump()).hexdigest()
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     return True, bool(status.intact and status.valid), whole, signer
+
+
+def _contents_as_written(sig: Any, cert: Any) -> bool:
+    """The bytes a PDF signature leaves unsigned, as the app writes them: the signature's
+    /Contents holds its CMS structure then zeros only, and each certificate it carries is
+    the signer's own. (A byte changed in the padding or in a spare certificate copy is not
+    covered by the signature itself; this makes every byte of the file count.)"""
+    from asn1crypto import cms
+
+    try:
+        raw = bytes(sig.pkcs7_content)
+        body = cms.ContentInfo.load(raw, strict=False).dump()
+        certs = [c.chosen.dump() for c in sig.signed_data["certificates"]]
+    except (ValueError, TypeError, KeyError) as exc:
+        log.info("signature contents unreadable: %s", exc)
+        return False
+    if raw[: len(body)] != body or raw[len(body) :].strip(b"\x00"):
+        return False
+    return all(c == cert.dump() for c in certs)

@@ -133,6 +133,37 @@ def test_verify_accepts_the_untouched_file_and_catches_tampering(demo_shop, issu
     assert verify_pdf(issued.pdf, [other.public]).status == UNKNOWN_KEY
 
 
+def test_a_byte_changed_where_the_pdf_signature_does_not_reach_is_caught(demo_shop, issued):
+    """The signature's own /Contents is not covered by it: its zero padding and the spare copy
+    of the shop's certificate inside it are checked byte for byte all the same."""
+    import binascii
+
+    keys = certificates.shop_keys(demo_shop)
+    data = issued.pdf
+    start = data.index(b"/Contents <") + len(b"/Contents <")
+    end = data.index(b">", start)
+    raw = binascii.unhexlify(data[start:end])
+    assert raw.rstrip(b"\x00") != raw  # there is padding
+
+    def with_contents(new: bytes) -> bytes:
+        text = binascii.hexlify(new)
+        text = text.upper() if data[start:end].isupper() else text
+        return data[:start] + text + data[end:]
+
+    padded = bytearray(raw)
+    padded[-5] = 0x01  # in the zero padding
+    assert verify_pdf(with_contents(bytes(padded)), [keys.public]).status == TAMPERED
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    der = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures[0].signer_cert.dump()
+    second = raw.find(der, raw.find(der) + 1)
+    assert second > 0  # the CMS carries the certificate twice
+    spare = bytearray(raw)
+    spare[second + 400] ^= 0x01
+    assert verify_pdf(with_contents(bytes(spare)), [keys.public]).status == TAMPERED
+    assert verify_pdf(with_contents(raw), [keys.public]).status == VALID  # rebuilt unchanged
+
+
 def test_qr_from_another_certificate_is_rejected(demo_shop, issued) -> None:
     keys = certificates.shop_keys(demo_shop)
     second = certificates.issue_certificate(demo_shop, "R-0002")
