@@ -939,7 +939,14 @@ def cmd_check(args: argparse.Namespace, paths: DataPaths) -> int:
     with _open(paths, writes=False) as shop:
         report = integrity.check_shop(shop, full=not args.quick)
     if args.json:
-        _emit({"ok": report.ok, "problems": report.problems, "checked": report.checked})
+        _emit(
+            {
+                "ok": report.ok,
+                "problems": report.problems,
+                "notes": report.notes,
+                "checked": report.checked,
+            }
+        )
     else:
         for p in report.problems:
             print(p)
