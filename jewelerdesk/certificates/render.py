@@ -102,9 +102,17 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceBefore=9,
             spaceAfter=4,
             textColor=ACCENT,
+            keepWithNext=1,  # a heading never ends a page alone
         ),
         "h3": ParagraphStyle(
-            "h3", parent=base, fontName=BOLD, fontSize=8.8, leading=11, spaceBefore=5, spaceAfter=2
+            "h3",
+            parent=base,
+            fontName=BOLD,
+            fontSize=8.8,
+            leading=11,
+            spaceBefore=5,
+            spaceAfter=2,
+            keepWithNext=1,
         ),
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.8, leading=9.6),
         "head": ParagraphStyle(
@@ -406,7 +414,7 @@ def render(
                 _table(
                     ["Date", "Step", "Who", "Country", "Evidence", "Known as"],
                     rows,
-                    [w * width for w in (0.11, 0.19, 0.25, 0.08, 0.2, 0.17)],
+                    [w * width for w in (0.11, 0.17, 0.23, 0.14, 0.18, 0.17)],
                 )
             )
         else:
@@ -418,8 +426,14 @@ def render(
     if not payload["gaps"] and not payload["acknowledged"]:
         story.append(_p("The shop's records show no open gaps for this piece."))
     for g in payload["gaps"]:
+        # what is missing and the rule that asks for it; the explanation (in the signed record)
+        # is written for the shop, with what to do next
         story.append(
-            _p(f"<b>{_e(g['component'])}: {_e(g['title'])}.</b> {_e(g['explanation'])}", "small")
+            _p(
+                f"<b>{_e(g['component'])}: {_e(g['title'])}.</b> "
+                f"<font color='#555555'>({_e(g['basis'])})</font>",
+                "small",
+            )
         )
         story.append(Spacer(1, 2))
     for a in payload["acknowledged"]:
