@@ -230,6 +230,21 @@ def stone_gaps(stone: Stone, index: int, docs: Sequence[Document], today: date) 
                 Action("field", "Correct the country of mining", field_name="country_of_mining"),
                 Action("attach", "Attach proof it was held before the bans", DocType.OTHER),
             )
+        elif per_stone_mct(stone) >= threshold and not documented and stone.country_of_mining:
+            # the country is recorded; what is missing is the paper that proves it
+            gap(
+                "G2",
+                Severity.HIGH,
+                f"No paper proves the country of mining ({stone.country_of_mining}) of a stone "
+                "under the Russia ban",
+                f"Natural diamonds of {threshold / 1000:.1f} ct and more (acquired {got.isoformat()}) must "
+                f"be shown not to come from Russia. The record says {stone.country_of_mining}; attach "
+                "the paper that proves it (origin report, KP or G7 certificate, or the supplier's "
+                "non-Russian-origin declaration).",
+                "OFAC Russia diamond ban thresholds (1.0 ct from 2024-03-01, 0.5 ct from 2024-09-01)",
+                Action("attach", "Attach the origin evidence", DocType.SELF_DECLARATION_RUSSIA),
+                Action("field", "Correct the country of mining", field_name="country_of_mining"),
+            )
         elif per_stone_mct(stone) >= threshold and not documented:
             gap(
                 "G2",
@@ -620,6 +635,11 @@ def lot_balance_gaps(
         return []
     label = f"Metal lot {lot.lot_no} ({lot.fineness_ppt} {lot.metal})"
     return _finding_gaps([balance], "lot", lot.id, label, DocType.ASSAY_CERTIFICATE, parties)
+
+
+#: Changes whenever a release judges or words a gap differently: checks kept under another
+#: version are judged again (the dashboard never shows an old release's wording).
+RULES_VERSION = "2026-11-25.1"
 
 
 #: The rule dates a kept check must be redone at (a piece with no acquisition date counts as

@@ -28,6 +28,7 @@ from ..domain.custody import (
 )
 from ..domain.gaps import (
     RULE_DATES,
+    RULES_VERSION,
     CustodyRecords,
     Gap,
     Paperwork,
@@ -770,6 +771,8 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def _gaps_for_shop(shop: Shop, day: date, progress: Callable[[int, int], None] | None) -> ShopGaps:
+    if gapcache.kept_under(shop.db) != RULES_VERSION:
+        gapcache.forget_all(shop.db, RULES_VERSION)
     since = gapcache.data_version(shop.db)
     kept = gapcache.valid_rows(shop.db, day.isoformat())
     all_ids = gapcache.all_item_ids(shop.db)

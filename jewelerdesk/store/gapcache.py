@@ -89,6 +89,26 @@ def _clean(value: Any) -> str:
     return "" if value is None else str(value).replace(FIELD, " ").replace(RECORD, " ")
 
 
+RULES_KEY = "gap_rules_version"
+
+
+def kept_under(db: sqlite_utils.Database) -> str | None:
+    """The version of the gap rules the kept checks were judged by."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [RULES_KEY]).fetchone()
+    return str(row[0]) if row else None
+
+
+def forget_all(db: sqlite_utils.Database, rules_version: str) -> None:
+    """Drop every kept check (judged by other rules) and note the rules now in force."""
+    with db.atomic():
+        db.execute("DELETE FROM gap_cache")
+        db.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [RULES_KEY, rules_version],
+        )
+
+
 def count(db: sqlite_utils.Database) -> int:
     return int(db.execute("SELECT count(*) FROM gap_cache").fetchone()[0])
 

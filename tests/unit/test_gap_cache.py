@@ -163,3 +163,16 @@ def test_a_check_judged_while_the_records_change_is_not_kept(demo_shop: Shop, mo
     assert gapcache.count(demo_shop.db) == 0  # nothing kept from the stale judgement
     same(demo_shop)  # and the next look is right
     other.close()
+
+
+def test_checks_kept_under_an_older_releases_rules_are_judged_again(demo_shop: Shop) -> None:
+    from jewelerdesk.domain.gaps import RULES_VERSION
+
+    same(demo_shop)
+    assert gapcache.kept_under(demo_shop.db) == RULES_VERSION
+    # as an older release left them: other wording in the kept rows
+    demo_shop.db.execute("UPDATE gap_cache SET gaps = replace(gaps, 'ct', 'carats')")
+    demo_shop.db.execute("UPDATE settings SET value = 'older' WHERE key = ?", [gapcache.RULES_KEY])
+    kept = same(demo_shop)  # equal to a fresh check: nothing of the old wording survives
+    assert not any("carats" in g.component_label for p in kept.pieces for g in p.gaps)
+    assert gapcache.kept_under(demo_shop.db) == RULES_VERSION

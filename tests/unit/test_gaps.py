@@ -224,3 +224,22 @@ def test_a_stone_is_labelled_with_its_weight_as_weighed() -> None:
     assert stone_label(Stone(StoneType.DIAMOND, OriginType.NATURAL, 999), 2).endswith(
         "0.999 ct diamond"
     )
+
+
+def test_a_recorded_country_without_proof_asks_for_the_paper_not_the_country() -> None:
+    from jewelerdesk.domain.gaps import Paperwork, piece_gaps
+    from jewelerdesk.domain.model import Item, OriginType, Stone, StoneType
+
+    def g2(country: str):
+        stone = Stone(StoneType.DIAMOND, OriginType.NATURAL, 700, country_of_mining=country,
+                      acquired_on="2026-02-10")  # fmt: skip
+        item = Item(sku="X-1", description="ring", stones=[stone])
+        found = piece_gaps(item, {}, Paperwork(), date(2026, 11, 25))
+        return next(g for g in found if g.rule == "G2")
+
+    known = g2("BW")
+    assert "(BW)" in known.title and "No paper proves" in known.title
+    assert known.actions[0].kind == "attach"  # the paper first; the country is there already
+    blank = g2("")
+    assert blank.title.startswith("Country of mining not documented")
+    assert blank.actions[0].kind == "field"
