@@ -28,6 +28,7 @@ from jewelerdesk.domain.model import (
     StoneType,
     label_of,
 )
+from jewelerdesk.domain.validation import country_name
 from jewelerdesk.services import inventory
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui import messages, tasks
@@ -47,6 +48,16 @@ def _icon(name: str) -> QIcon:
 
 def _docs(n: int) -> str:
     return "—" if n == 0 else f"{n}"
+
+
+def _mined_in(r: Any) -> str:
+    """A loose stone's country of mining as the table shows it (a grown or made stone has
+    none to document)."""
+    if r.country_of_mining:
+        return country_name(r.country_of_mining)
+    if r.origin_type in ("laboratory_grown", "imitation"):
+        return "—"
+    return "not documented"
 
 
 class MainWindow(QMainWindow):
@@ -267,16 +278,14 @@ class MainWindow(QMainWindow):
     def _stones_page(self) -> TablePage:
         cols = [
             Column("stock_no", "Stock no.", lambda r: r.stock_no, width=9),
-            Column("description", "Stone", lambda r: r.description.capitalize()),
+            Column("description", "Stone", lambda r: r.description[:1].upper() + r.description[1:]),
             Column(
                 "origin", "Origin", lambda r: label_of(ORIGIN_TYPE_LABELS, r.origin_type), width=12
             ),
             Column("weight", "Carats", lambda r: f"{r.weight_mct / 1000:.3f}", True, width=6),
             Column("lab", "Lab", lambda r: r.report_lab or "—", width=5),
             Column("report", "Report no.", lambda r: r.report_no or "—", width=11),
-            Column(
-                "country", "Mined in", lambda r: r.country_of_mining or "not documented", width=10
-            ),
+            Column("country", "Mined in", _mined_in, width=12),
             Column("supplier", "Supplier", lambda r: r.supplier or "—", width=18),
             Column("documents", "Papers", lambda r: _docs(r.document_count), True, width=5),
         ]

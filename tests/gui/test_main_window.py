@@ -31,6 +31,29 @@ def test_hidden_tabs_are_read_only_when_shown(window: MainWindow) -> None:
     assert window.status_detail.text() == "5 metal lots"
 
 
+def test_loose_stones_keep_their_grades_and_say_where_a_country_does_not_apply(
+    window: MainWindow,
+) -> None:
+    from PySide6.QtCore import Qt
+
+    window.tabs.setCurrentWidget(window.stones)
+    model = window.stones.model
+    cols = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    stone_col, origin_col, mined_col = (
+        cols.index("Stone"),
+        cols.index("Origin"),
+        cols.index("Mined in"),
+    )
+    rows = [
+        [model.index(r, c).data() for c in (stone_col, origin_col, mined_col)]
+        for r in range(model.rowCount())
+    ]
+    assert "Diamond Round brilliant F SI1" in [r[0] for r in rows]  # grades as recorded
+    grown = [r for r in rows if r[1] == "Laboratory-grown"]
+    assert grown and all(r[2] == "—" for r in grown)  # nothing to document for a grown stone
+    assert any(r[2] in ("Botswana", "Canada", "Namibia") for r in rows)  # names, not codes
+
+
 def test_shows_the_demo_pieces_and_counts_in_status_bar(window: MainWindow) -> None:
     assert window.pieces.model.total() == 30
     assert "30 pieces" in window.count_label.text()
