@@ -90,8 +90,8 @@ def test_the_first_person_is_a_manager_then_a_manager_approves(qtbot, demo_shop:
 
     second = NewPersonDialog(demo_shop)
     qtbot.addWidget(second)
+    assert second.role.isEnabled() and second.role.currentData() == "staff"  # not a manager
     second.name.setText("Counter")
-    second.role.setCurrentIndex(second.role.findData("staff"))
     second.pin.setText("1111")
     second.pin2.setText("1111")
     second.accept()
@@ -105,6 +105,10 @@ def test_the_first_person_is_a_manager_then_a_manager_approves(qtbot, demo_shop:
         "Counter",
         "Manager",
     ]
+    assert people.table.item(0, 1).text() == "Staff"
+    assert not people.reset_btn.isEnabled() and not people.remove_btn.isEnabled()  # nobody chosen
+    people.table.selectRow(0)
+    assert people.reset_btn.isEnabled() and people.remove_btn.isEnabled()
 
 
 def test_voiding_in_the_dialog_asks_a_managers_pin(qtbot, monkeypatch, staffed: Shop) -> None:

@@ -167,6 +167,7 @@ class StaffDialog(QDialog):
 
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(middle, 1)
@@ -180,14 +181,18 @@ class StaffDialog(QDialog):
         self.table.setRowCount(len(people))
         for i, m in enumerate(people):
             for j, text in enumerate(
-                (m.name, m.role, "active" if m.active else "has left (cannot sign in)")
+                (m.name, m.role.capitalize(), "active" if m.active else "has left (cannot sign in)")
             ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, m.name)
                 if not m.active:
                     item.setForeground(Qt.GlobalColor.gray)
                 self.table.setItem(i, j, item)
-        has = bool(people)
+        self._selection_changed()
+
+    def _selection_changed(self) -> None:
+        """New PIN and Has left act on the person selected: off until one is."""
+        has = self._selected() is not None
         self.reset_btn.setEnabled(has)
         self.remove_btn.setEnabled(has)
 
@@ -263,9 +268,10 @@ class NewPersonDialog(QDialog):
         self.setWindowTitle("Add a person")
         self.name = QLineEdit()
         self.role = QComboBox()
-        self.role.addItem("Manager (approves voids, corrections, restores)", "manager")
         self.role.addItem("Staff", "staff")
-        if first:
+        self.role.addItem("Manager (approves voids, corrections, restores)", "manager")
+        if first:  # the first profile is a manager's
+            self.role.setCurrentIndex(1)
             self.role.setEnabled(False)
         self.pin = pin_field()
         self.pin2 = pin_field()
