@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -46,6 +47,7 @@ from ..domain.validation import is_country, is_iso_moment, is_region
 from ..errors import BadDocument, Conflict, NotFound, ValidationError
 from ..reference.lists import ListFormatError, ListInfo, RiskLists, active, parse_list
 from ..store import backfill, events, gapcache, records
+from ..store.files import write_atomic
 from .shop import Shop
 
 log = logging.getLogger(__name__)
@@ -854,6 +856,30 @@ def gaps_for_shop_uncached(shop: Shop, today: date | None = None) -> ShopGaps:
 
 
 # ----------------------------------------------------------------------------- closing gaps
+
+
+WIZARD_FILE = "wizard-skipped.json"
+
+
+def wizard_skipped(shop: Shop) -> set[tuple[str, str, str]]:
+    """The gaps the owner chose to skip in the wizard, as (rule, component id, title): a
+    working note kept in the data folder, not a record (it is not logged or backed up)."""
+    try:
+        raw = json.loads((shop.paths.root / WIZARD_FILE).read_text(encoding="utf-8"))
+        return {(str(a), str(b), str(c)) for a, b, c in raw}
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def save_wizard_skipped(shop: Shop, keys: set[tuple[str, str, str]]) -> None:
+    """Remember the skipped gaps (at worst, on a full disk, the wizard shows them again)."""
+    try:
+        write_atomic(
+            shop.paths.root / WIZARD_FILE,
+            json.dumps(sorted(list(k) for k in keys)).encode("utf-8"),
+        )
+    except OSError as exc:
+        log.warning("could not remember the skipped gaps: %s", exc)
 
 
 def acknowledge_gap(shop: Shop, rule: str, component_id: str, reason: str) -> None:

@@ -119,3 +119,25 @@ def test_dashboard_counts_follow_acknowledgements(qtbot, demo_shop) -> None:
     qtbot.waitUntil(lambda: window.gaps.result is not None, timeout=20000)
     assert window.gaps.result.by_rule["G3"] == before - 1
     assert window.gaps.result.acknowledged == 1
+
+
+def test_the_shop_wide_wizard_counts_a_shared_lot_gap_once_and_skipping_writes_no_record(
+    qtbot, demo_shop
+) -> None:
+    from jewelerdesk.store import audit
+
+    skus = [p.sku for p in custody.gaps_for_shop(demo_shop).pieces]
+    wizard = GapWizard(demo_shop, skus)
+    qtbot.addWidget(wizard)
+    keys = [(g.rule, g.component_id, g.title) for _, g in wizard.remaining()]
+    assert len(keys) == len(set(keys))  # each gap once, though a lot feeds several pieces
+    total = len(wizard.start_keys)
+    assert f"0 of {total} gaps dealt with · {total} to go" in wizard.progress.text()
+    head = audit.head(demo_shop.db)
+    wizard._skip()
+    assert audit.head(demo_shop.db) == head  # a skip is a working note, not a record
+    assert f"· {total - 1} to go · 1 skipped" in wizard.progress.text()
+    assert wizard.skip_btn.isDefault() and not wizard.back_btn.autoDefault()
+    while wizard.current is not None:
+        wizard._skip()
+    assert f"Still open: {total}" in wizard.text.toPlainText()

@@ -334,14 +334,24 @@ def _key(g: Gap) -> tuple[str, str, str]:
     return (g.rule, g.component_id, g.title)
 
 
+def _once(pairs: list[tuple[str, Gap]]) -> list[tuple[str, Gap]]:
+    """Each gap once (the first piece that shows it), in order."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for sku, g in pairs:
+        if _key(g) not in seen:
+            seen.add(_key(g))
+            out.append((sku, g))
+    return out
+
+
 class GapWizard(QDialog):
     """One open gap at a time, most severe first, with exactly the actions that close it.
 
-    The list is re-checked after every action. Skipped gaps are remembered (in the shop's
-    settings) so the wizard can be left and resumed; it ends with what was closed, what was
-    recorded as unknown and what remains."""
-
-    RESUME_KEY = "wizard.skipped"
+    The list is re-checked after every action. Skipped gaps are remembered (a note in the
+    data folder, not a record) so the wizard can be left and resumed; it ends with what was
+    closed, what was recorded as unknown and what remains. A lot's gap shared by several
+    pieces is one gap."""
 
     def __init__(self, shop: Shop, skus: list[str], parent: QWidget | None = None):
         super().__init__(parent)
@@ -372,6 +382,9 @@ class GapWizard(QDialog):
         self.back_btn = QPushButton("Start over")
         self.skip_btn = QPushButton("Skip for now")
         self.close_btn = QPushButton("Leave (resume later)")
+        self.back_btn.setAutoDefault(False)  # Enter never clears the skipped list
+        self.close_btn.setAutoDefault(False)
+        self.skip_btn.setDefault(True)
         self.back_btn.clicked.connect(self._start_over)
         self.skip_btn.clicked.connect(self._skip)
         self.close_btn.clicked.connect(self.accept)
@@ -396,25 +409,10 @@ class GapWizard(QDialog):
 
     # --- state ------------------------------------------------------------------------
     def _load_skipped(self) -> set[tuple[str, str, str]]:
-        import json
-
-        from jewelerdesk.store import records
-
-        raw = records.get_setting(self.shop.db, self.RESUME_KEY)
-        try:
-            return {tuple(k) for k in json.loads(raw)} if raw else set()  # type: ignore[misc]
-        except (ValueError, TypeError):
-            return set()
+        return custody.wizard_skipped(self.shop)
 
     def _save_skipped(self) -> None:
-        import json
-
-        from jewelerdesk.store import records
-
-        with self.shop.db.atomic():
-            records.put_setting(
-                self.shop.db, self.RESUME_KEY, json.dumps(sorted(list(k) for k in self.skipped))
-            )
+        custody.save_wizard_skipped(self.shop, self.skipped)
 
     def _open_gaps(self) -> list[tuple[str, Gap]]:
         ids = [i for i in (self._item_id(s) for s in self.skus) if i]
@@ -429,7 +427,9 @@ class GapWizard(QDialog):
         return records.find_item_id_by_sku(self.shop.db, sku)
 
     def remaining(self) -> list[tuple[str, Gap]]:
-        return [pg for pg in self._all_open if _key(pg[1]) not in self.skipped]
+        """The open gaps still to see, each once: a lot's gap shared by several pieces is
+        one gap to close (closing it closes it for all of them)."""
+        return [pg for pg in _once(self._all_open) if _key(pg[1]) not in self.skipped]
 
     # --- steps ------------------------------------------------------------------------
     def _next(self) -> None:
@@ -607,7 +607,7 @@ class GapWizard(QDialog):
         self._clear_actions()
         self.skip_btn.hide()
         self.close_btn.setText("Done")
-        left = self._all_open
+        left = _once(self._all_open)
         self.progress.setText("")
         self.heading.setText("<b style='font-size:15px'>Summary</b>")
 
