@@ -834,6 +834,8 @@ def plan_import(
     day = received_day(received_on)
     plan = ImportPlan(kind, sheet.name, dict(mapping), supplier_id)
     plan.errors.extend(_mapping_errors(sheet, mapping, kind))
+    ident = shop.identity()
+    plan.errors.extend(_currency_errors(sheet, mapping, ident.currency if ident else "USD"))
     if plan.errors:
         return plan
     plan.notes.extend(_twin_columns(sheet, mapping, kind))
@@ -885,6 +887,32 @@ def _mapping_errors(sheet: Sheet, mapping: dict[str, int], kind: ImportKind) -> 
                 )
             )
     return errors
+
+
+_CURRENCY_WORD = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])|([$€£¥₹])")
+_SYMBOLS = {"€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+
+
+def _currency_errors(sheet: Sheet, mapping: dict[str, int], shop_currency: str) -> list[RowError]:
+    """A cost column headed in another currency ('Price EUR' in a USD shop): its amounts would
+    be taken as the shop's own money. ('$' is left alone: several currencies write it.)"""
+    col = mapping.get("cost")
+    if col is None:
+        return []
+    header = sheet.headers[col]
+    for code, symbol in _CURRENCY_WORD.findall(header):
+        named = code or _SYMBOLS.get(symbol, "")
+        if named and is_currency(named) and named != shop_currency.upper():
+            return [
+                RowError(
+                    sheet.header_row,
+                    header,
+                    f"The costs in this column are in {named}, but the shop keeps its books in "
+                    f"{shop_currency}. Convert them to {shop_currency} first, or leave the cost "
+                    "column unmatched.",
+                )
+            ]
+    return []
 
 
 def _twin_columns(sheet: Sheet, mapping: dict[str, int], kind: ImportKind) -> list[str]:

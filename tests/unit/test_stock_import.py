@@ -346,6 +346,29 @@ def test_comma_sheet_reads_a_lone_comma_in_money_as_thousands(shop, tmp_path: Pa
     assert got == [(1020, 102000), (1020, 1250)]
 
 
+def test_costs_headed_in_another_currency_are_not_taken_as_the_shops(shop, tmp_path) -> None:
+
+    path = tmp_path / "eur.csv"
+    path.write_text("Stock;Carats;Price EUR\nE-1;1,02;1.234,50\n", encoding="utf-8")
+    plan = plan_file(shop, path)  # the shop keeps its books in USD
+    assert [(e.row, e.column) for e in plan.errors] == [(1, "Price EUR")]
+    assert "in EUR" in plan.errors[0].message and "USD" in plan.errors[0].message
+    sheet = read_sheet(path)
+    mapping = propose_mapping(sheet.headers, "stones")
+    mapping.pop("cost")  # left unmatched: the stones come in without a cost
+    assert plan_import(shop, sheet, mapping, "stones").ok
+    euro = tmp_path / "euro-sign.csv"
+    euro.write_text("Stock,Carats,Cost (€)\nE-2,1.02,1234.50\n", encoding="utf-8")
+    assert "in EUR" in plan_file(shop, euro).errors[0].message
+    from jewelerdesk.domain.model import ShopIdentity
+
+    inventory.save_shop_identity(shop, ShopIdentity("Atelier", "1 Rue", "FR", currency="EUR"))
+    assert plan_file(shop, path).ok  # a euro shop takes euro costs
+    dollars = tmp_path / "usd.csv"
+    dollars.write_text("Stock,Carats,Price $\nD-1,1.02,1234.50\n", encoding="utf-8")
+    assert plan_file(shop, dollars).ok  # '$' names no one currency: left alone
+
+
 def test_bundled_sample_sheets_import(shop) -> None:
     plan = plan_file(shop, SHEETS / "stones_semicolon_cp1252.csv")
     assert plan.errors == []
