@@ -188,9 +188,16 @@ def test_correct_and_void_from_the_dialog_keep_every_version(
     assert "VOID" in dialog.state.text() and not dialog.void_btn.isEnabled()
     assert dialog.pdf is not None  # shown to the shop...
     assert not dialog.print_btn.isEnabled() and not dialog.save_btn.isEnabled()  # ...not handed out
+    assert dialog.issue_btn.isVisibleTo(dialog) and dialog.issue_btn.isEnabled()  # not a dead end
+    assert dialog.issue_btn.text() == "Issue a new certificate"
+    voided_number = dialog.shown.number
     dialog.version_box.setCurrentIndex(1)  # older version, still viewable, bytes unchanged
     wait_ready(qtbot, dialog)
     assert dialog.pdf == first.pdf
+    dialog.issue()  # the piece gets a new certificate, under a new number
+    wait_ready(qtbot, dialog)
+    assert dialog.shown is not None and dialog.shown.status == "current"
+    assert dialog.shown.number != voided_number and not dialog.issue_btn.isVisibleTo(dialog)
 
 
 def test_verify_dialog_valid_tampered_qr_and_unknown_key(

@@ -256,7 +256,10 @@ class CertificateDialog(QDialog):
             self.pages_layout.addWidget(wait, 0, Qt.AlignmentFlag.AlignHCenter)
         issued = self.shown is not None
         current = issued and self.shown is not None and self.shown.status == "current"
-        self.issue_btn.setVisible(not issued)
+        # once the piece's certificate is voided (none stands), a new one can be issued
+        all_void = bool(self.versions) and all(c.status != "current" for c in self.versions)
+        self.issue_btn.setVisible(not issued or all_void)
+        self.issue_btn.setText("Issue a new certificate" if all_void else "Issue certificate")
         self.issue_btn.setEnabled(not busy)
         void = self.shown is not None and self.shown.status == "voided"
         for b in (self.print_btn, self.save_btn, self.open_btn):
