@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +48,13 @@ class RecordDialog(QDialog):
         outer.addWidget(self.error_line)
         outer.addWidget(self.buttons)
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt name)
+        """Every text field shows the start of its text when the dialog opens."""
+        for w in self.findChildren(QLineEdit):
+            if not w.hasFocus():
+                w.setCursorPosition(0)
+        super().showEvent(event)
+
     def save(self) -> object:
         raise NotImplementedError
 
@@ -76,6 +84,7 @@ def form() -> QFormLayout:
 
 def line(text: str = "", placeholder: str = "", tooltip: str = "") -> QLineEdit:
     w = QLineEdit(text)
+    w.setCursorPosition(0)  # a long text shows its start, not its end
     if placeholder:
         w.setPlaceholderText(placeholder)
     if tooltip:
@@ -88,6 +97,10 @@ def combo(
 ) -> QComboBox:
     box = QComboBox()
     box.setEditable(editable)
+    # a long party name must not widen the whole dialog: the list shows it in full
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(18)
+    box.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)  # fills its row
     for value, text in choices:
         box.addItem(text, value)
     if current is not None:
