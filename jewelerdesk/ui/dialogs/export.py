@@ -135,9 +135,9 @@ class ExportDialog(QDialog):
         top = form()
         top.addRow("Export", what)
         f = form()
+        f.addRow("", self.only_period)  # (the pack only) switches the period on: above it
         f.addRow("Period", self.period)
         f.addRow("", dates)
-        f.addRow("", self.only_period)
         f.addRow("", self.only_selected)
         self.fmt_label = QLabel("Format")
         f.addRow(self.fmt_label, self.fmt_box)
