@@ -637,6 +637,25 @@ def lot_balance_gaps(
     return _finding_gaps([balance], "lot", lot.id, label, DocType.ASSAY_CERTIFICATE, parties)
 
 
+#: Each rule's name, as a filter or a heading shows it (DESIGN §3).
+RULE_NAMES = {
+    "G1": "No warranty statement",
+    "G2": "Russia ban threshold",
+    "G3": "Country of mining unknown",
+    "G4": "Natural or lab-grown conflict",
+    "G5": "Treatment not disclosed",
+    "G6": "Gold or platinum lot without refiner",
+    "G7": "Recycled without declaration",
+    "G8": "High-risk origin or sanctioned party",
+    "G9": "Broken chain",
+    "G10": "Expired or malformed document",
+    "G11": "Mass balance",
+    "G12": "Report mismatch",
+    "G13": "Supplier not screened or lapsed",
+    "G14": "Forbidden wording",
+}
+
+
 #: Changes whenever a release judges or words a gap differently: checks kept under another
 #: version are judged again (the dashboard never shows an old release's wording).
 RULES_VERSION = "2026-11-25.1"

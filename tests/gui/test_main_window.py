@@ -174,6 +174,7 @@ def test_custody_gap_dashboard_and_piece_gaps(
     assert worst == sorted(worst, reverse=True)
     rule = window.gaps.rule_filter
     rule.setCurrentIndex(rule.findData("G6"))
+    assert rule.currentText() == "G6 Gold or platinum lot without refiner (3)"  # named, not a code
     assert {r.sku for r in window.gaps.model.rows} == {
         "R-0007",
         "R-0017",

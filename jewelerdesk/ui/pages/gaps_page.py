@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from jewelerdesk.domain.gaps import Gap
+from jewelerdesk.domain.gaps import RULE_NAMES, Gap
 from jewelerdesk.services import custody
 from jewelerdesk.services.shop import Shop
 from jewelerdesk.ui import messages, tasks
@@ -143,7 +143,7 @@ class GapsPage(QWidget):
         self.rule_filter.clear()
         self.rule_filter.addItem("All rules", None)
         for rule, n in sorted(result.by_rule.items(), key=lambda kv: int(kv[0][1:])):
-            self.rule_filter.addItem(f"{rule} ({n:,})", rule)
+            self.rule_filter.addItem(f"{rule} {RULE_NAMES.get(rule, '')} ({n:,})", rule)
         self.rule_filter.setCurrentIndex(max(0, self.rule_filter.findData(current)))
         self.rule_filter.blockSignals(False)
         self._show()
