@@ -62,7 +62,7 @@ class SettingsDialog(RecordDialog):
         self.logo_preview.setStyleSheet("border: 1px solid palette(mid); color: palette(mid);")
         choose = QPushButton("Choose…")
         choose.clicked.connect(self.choose_logo)
-        clear = QPushButton("Remove")
+        self.clear_logo_btn = clear = QPushButton("Remove")
         clear.clicked.connect(self.clear_logo)
         logo_row.addWidget(self.logo_preview)
         logo_row.addWidget(choose)
@@ -109,6 +109,8 @@ class SettingsDialog(RecordDialog):
         self._show_logo()
 
     def _show_logo(self) -> None:
+        if hasattr(self, "clear_logo_btn"):  # nothing to remove without a logo
+            self.clear_logo_btn.setEnabled(bool(self.logo_sha))
         if self.logo_sha and self.shop.files.exists(self.logo_sha):
             pix = QPixmap(str(self.shop.files.path_for(self.logo_sha)))
             self.logo_preview.setPixmap(

@@ -175,6 +175,9 @@ class GapsPage(QWidget):
             for s in ("Critical", "High", "Medium", "Low")
             if r.by_severity.get(s)
         )
+        if not r.pieces_checked:
+            self.summary.setText("No pieces yet: their custody gaps will show here.")
+            return
         self.summary.setText(
             f"<b>{len(r.pieces):,} of {r.pieces_checked:,} pieces</b> have open custody gaps"
             + (f": {sev}" if sev else ".")
