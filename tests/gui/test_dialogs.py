@@ -287,3 +287,17 @@ def test_party_dialog_refuses_bad_fields_without_saving(qtbot, demo_shop: Shop) 
     assert not party.saving and party.result() != party.DialogCode.Accepted
     assert party.country.property(messages.ERROR_PROPERTY)
     assert inventory.find_party(demo_shop, "Nameless Traders") is None
+
+
+def test_the_piece_editor_names_every_problem_at_once(qtbot, demo_shop) -> None:
+    from jewelerdesk.ui.dialogs.piece import PieceEditor
+
+    editor = PieceEditor(demo_shop)
+    qtbot.addWidget(editor)
+    editor.sku.setText("")
+    editor.price.setText("abc")
+    editor.acquired.setText("31/12/2025")
+    editor.accept()
+    text = editor.error_line.text()
+    assert editor.result() != editor.DialogCode.Accepted
+    assert "abc" in text and "SKU" in text and "31/12/2025" in text  # all three, not one

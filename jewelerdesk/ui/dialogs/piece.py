@@ -32,6 +32,7 @@ from jewelerdesk.domain.model import (
     MetalPart,
     SubjectKind,
 )
+from jewelerdesk.domain.validation import validate_item
 from jewelerdesk.errors import ValidationError
 from jewelerdesk.services import inventory
 from jewelerdesk.services.shop import Shop
@@ -345,6 +346,9 @@ class PieceEditor(RecordDialog):
         it.stones = [dataclasses.replace(s) for s in self.stone_model.rows]
         it.metals = [dataclasses.replace(m) for m in self.metal_model.rows]
         if errors:
+            # every problem at once: the record's own checks too, not only the typing
+            for name, message in validate_item(it).items():
+                errors.setdefault(name, message)
             raise ValidationError(errors)
         return it
 
