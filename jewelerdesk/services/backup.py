@@ -186,6 +186,11 @@ def verify_backup(folder: Path) -> BackupInfo:
     data = _manifest(folder)
     db_path = folder / DB_NAME
     _refuse_links(folder)
+    if not db_path.is_file():
+        raise StorageError(
+            f"The backup has no database file ({DB_NAME}); it is incomplete and cannot be used.",
+            where=str(folder),
+        )
     if file_sha256(db_path) != data.get("database_sha256"):
         raise StorageError(
             "The backup's database file has changed since the backup was made.", where=str(folder)
@@ -423,10 +428,11 @@ def restore(
             "first.",
             where=str(folder),
         )
-    try:  # the certificates issued so far are out in the world whatever the backup says
+    try:  # the certificates and invoices issued so far are out in the world
         issued = sales_store.highest_certificate_serial(shop.db)
+        invoiced = sales_store.highest_invoice_serial(shop.db)
     except sqlite3.DatabaseError:
-        issued = 0  # too damaged to read
+        issued = invoiced = 0  # too damaged to read
     if keep_current:
         try:
             back_up(shop, reason="before-restore")
@@ -459,6 +465,8 @@ def restore(
     with shop.db.atomic():
         if issued > sales_store.highest_certificate_serial(shop.db):
             sales_store.note_serial_floor(shop.db, issued)  # never reuse a number given out
+        if invoiced > sales_store.highest_invoice_serial(shop.db):
+            sales_store.note_serial_floor(shop.db, invoiced, sales_store.INVOICE_FLOOR)
     try:
         _remember_restore(shop, info)
     except OSError as exc:

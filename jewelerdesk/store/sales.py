@@ -40,8 +40,23 @@ def invoice_taken(db: sqlite_utils.Database, invoice_no: str) -> bool:
     )
 
 
+def highest_invoice_serial(db: sqlite_utils.Database) -> int:
+    """The largest serial of the shop's own invoice numbers (PREFIX-NNNNNN), or the one a
+    restore noted: an invoice given out after a backup must not be given out again."""
+    best = 0
+    for (number,) in db.execute("SELECT invoice_no FROM sale"):
+        tail = str(number).rsplit("-", 1)[-1]
+        if tail.isdigit() and len(tail) == 6:
+            best = max(best, int(tail))
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [INVOICE_FLOOR]).fetchone()
+    return max(best, int(row[0]) if row and str(row[0]).isdigit() else 0)
+
+
+INVOICE_FLOOR = "invoice_serial_floor"
+
+
 def next_invoice_no(db: sqlite_utils.Database, prefix: str) -> str:
-    n = db.execute("SELECT count(*) FROM sale").fetchone()[0] + 1
+    n = highest_invoice_serial(db) + 1
     while invoice_taken(db, f"{prefix}-{n:06d}"):
         n += 1
     return f"{prefix}-{n:06d}"
@@ -222,11 +237,11 @@ def highest_certificate_serial(db: sqlite_utils.Database) -> int:
     return max(best, floor)
 
 
-def note_serial_floor(db: sqlite_utils.Database, serial: int) -> None:
+def note_serial_floor(db: sqlite_utils.Database, serial: int, key: str = SERIAL_FLOOR) -> None:
     db.execute(
         "INSERT INTO settings(key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [SERIAL_FLOOR, str(serial)],
+        [key, str(serial)],
     )
 
 

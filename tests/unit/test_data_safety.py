@@ -88,11 +88,12 @@ def test_a_certificate_number_given_out_after_a_backup_is_never_given_again(
 ) -> None:
     [first] = certificates.certificates_of(busy_shop, "R-0001")
     info = backup.back_up(busy_shop, tmp_path / "usb")
-    sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))
+    sold = sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))
     later = certificates.issue_certificate(busy_shop, "R-0002").certificate  # the customer has it
     backup.restore(busy_shop, info.folder)
     assert not certificates.certificates_of(busy_shop, "R-0002")  # the records went back
-    sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))
+    resold = sales.sell(busy_shop, sales.SaleRequest(["R-0002"]))
+    assert resold.invoice_no != sold.invoice_no  # the customer's invoice number stays theirs
     again = certificates.issue_certificate(busy_shop, "R-0002").certificate
     assert again.number not in (first.number, later.number)
     assert int(again.number.rsplit("-", 1)[1]) == int(later.number.rsplit("-", 1)[1]) + 1
@@ -416,3 +417,14 @@ def test_a_lost_key_is_replaced_only_on_purpose_and_older_certificates_are_told_
     report = integrity.check_shop(busy_shop)
     assert report.ok, report.problems  # not "signature does not match" for each old one
     assert "earlier key" in report.summary() and old in report.summary()
+
+
+def test_a_backup_folder_without_its_database_is_refused_plainly(busy_shop: Shop, tmp_path: Path):
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    (info.folder / "jewelerdesk.db").unlink()
+    with pytest.raises(StorageError, match="no database file"):
+        backup.verify_backup(info.folder)
+    before = snapshot(busy_shop)
+    with pytest.raises(StorageError, match="no database file"):
+        backup.restore(busy_shop, info.folder)
+    assert snapshot(busy_shop) == before
