@@ -24,6 +24,12 @@ from ..reference.lists import ListInfo, RiskLists
 NAME_THRESHOLD = 90.0
 
 _LEGAL_FORMS = [
+    # the Russian forms, as the Cyrillic reads in Latin letters (PAO, OAO, ZAO, AO, OOO)
+    "publichnoe aktsionernoe obshchestvo",
+    "otkrytoe aktsionernoe obshchestvo",
+    "zakrytoe aktsionernoe obshchestvo",
+    "aktsionernoe obshchestvo",
+    "obshchestvo s ogranichennoy otvetstvennostyu",
     "public joint stock company",
     "open joint stock company",
     "closed joint stock company",
@@ -87,9 +93,22 @@ _TRANSLIT = [
 ]
 
 
+#: Cyrillic and Greek letters in Latin (BGN/PCGN-like; the folding below evens out the rest):
+#: a name typed in its own script is screened, not dropped as unreadable and passed as clean.
+_SCRIPTS = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
+        "ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
+        "ъ": "", "ь": "", "ю": "yu", "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g",
+        **dict(zip("αβγδεζηικλμνξοπρσςτυφω", "avgdeziiklmnxoprsstyfo", strict=True)),
+        "θ": "th", "χ": "ch", "ψ": "ps",
+    }
+)  # fmt: skip
+
+
 @lru_cache(maxsize=8192)
 def fold_name(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name)
+    text = unicodedata.normalize("NFKD", name.lower()).translate(_SCRIPTS)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = re.sub(r"[^0-9a-z]+", " ", text.replace("&", " and "))
     text = re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", text)  # "s a" -> "sa", "p j s c" -> "pjsc"

@@ -41,6 +41,8 @@ def test_bundled_lists_say_what_and_when() -> None:
         "alrosa, public joint stock co.",
         "Gems Enterprise, Myanma",
         "MYANMA GEMS ENTERPRISE LTD",
+        "ПАО АЛРОСА",  # in its own script: read, not dropped as unreadable and passed as clean
+        "Публичное акционерное общество «АЛРОСА»",
     ],
 )
 def test_variants_of_listed_names_match(name: str) -> None:
@@ -58,6 +60,8 @@ def test_variants_of_listed_names_match(name: str) -> None:
         "Myanmar Pearl Traders",
         "Gems",
         "",
+        "ООО Ромашка",
+        "Κοσμήματα Ρόδου",
     ],
 )
 def test_unrelated_names_do_not_match(name: str) -> None:
