@@ -130,6 +130,14 @@ def _check_date(errors: dict[str, str], field: str, text: str, label: str) -> No
         errors[field] = f"{label} '{text}' is not a date (use YYYY-MM-DD)."
 
 
+def _check_past(errors: dict[str, str], field: str, text: str, label: str) -> None:
+    """A day something already happened (goods came in): a real date, and not after today
+    (a receipt dated ahead would make the stock ledgers run negative until then)."""
+    _check_date(errors, field, text, label)
+    if field not in errors and text and text > date.today().isoformat():
+        errors[field] = f"{label} {text} is after today."
+
+
 def validate_stone(stone: Stone) -> dict[str, str]:
     e: dict[str, str] = {}
     if stone.weight_mct <= 0:
@@ -168,7 +176,7 @@ def validate_stone(stone: Stone) -> dict[str, str]:
         if problem:
             e["report_no"] = problem
     _check_date(e, "report_date", stone.report_date, "Report date")
-    _check_date(e, "acquired_on", stone.acquired_on, "Acquisition date")
+    _check_past(e, "acquired_on", stone.acquired_on, "Acquisition date")
     if stone.kp_cert_no and not re.match(r"^[A-Z]{2}", stone.kp_cert_no.strip()):
         e["kp_cert_no"] = (
             "A Kimberley Process certificate number starts with the issuing country's two-letter code."
@@ -204,7 +212,7 @@ def validate_lot(lot: MetalLot) -> dict[str, str]:
     if lot.refiner_cid and not _CID_RE.match(lot.refiner_cid.strip().upper()):
         e["refiner_cid"] = "An RMI smelter id is 'CID' followed by six digits, e.g. CID002030."
     _check_country(e, "country_of_origin", lot.country_of_origin, "Country of origin")
-    _check_date(e, "received_on", lot.received_on, "Received date")
+    _check_past(e, "received_on", lot.received_on, "Received date")
     if (
         lot.claim_class == ClaimClass.MINED_CERTIFIED
         and lot.metal in REFINED_METALS
@@ -242,7 +250,7 @@ def validate_item(item: Item) -> dict[str, str]:
         e["cost_minor"] = "Cost cannot be negative."
     if not is_currency(item.currency):
         e["currency"] = f"'{item.currency}' is not an ISO 4217 currency code."
-    _check_date(e, "acquired_on", item.acquired_on, "Acquisition date")
+    _check_past(e, "acquired_on", item.acquired_on, "Acquisition date")
     for i, stone in enumerate(item.stones, 1):
         for f, msg in validate_stone(stone).items():
             e.setdefault(f"stones[{i}].{f}", f"Stone {i}: {msg}")

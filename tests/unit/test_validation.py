@@ -130,3 +130,20 @@ def test_party_and_shop_rules() -> None:
     assert {"name", "address", "country", "email", "certificate_prefix", "paper_size"} <= set(
         validate_shop(bad)
     )
+
+
+def test_goods_cannot_have_come_in_after_today() -> None:
+    from datetime import date, timedelta
+
+    from jewelerdesk.domain.model import ClaimClass, Metal, MetalLot, OriginType, Stone, StoneType
+    from jewelerdesk.domain.validation import validate_lot, validate_stone
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    lot = MetalLot("FUT750", Metal.GOLD, 750, ClaimClass.RECYCLED, received_on=tomorrow)
+    assert "after today" in validate_lot(lot)["received_on"]
+    stone = Stone(StoneType.DIAMOND, OriginType.NATURAL, 500, acquired_on=tomorrow)
+    assert "after today" in validate_stone(stone)["acquired_on"]
+    today = date.today().isoformat()
+    assert "received_on" not in validate_lot(
+        MetalLot("NOW750", Metal.GOLD, 750, ClaimClass.RECYCLED, received_on=today)
+    )
