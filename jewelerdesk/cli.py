@@ -913,10 +913,13 @@ def cmd_backup(args: argparse.Namespace, paths: DataPaths) -> int:
                 "created_at": info.created_at,
                 "counts": info.counts,
                 "documents": info.documents,
+                "unavailable_documents": list(info.unavailable),
             }
         )
     else:
         print(f"Backed up and verified: {info.folder} ({info.documents} documents).")
+    if info.unavailable:
+        print(f"Note: {info.unavailable_text()}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -54,6 +54,19 @@ class BackupInfo:
     database_sha256: str
     #: the records log's head in the backup (entry, hash); None for backups made before it
     records_log: tuple[int, str] | None = None
+    #: documents the shop's own copy of was missing or damaged when the backup was made
+    unavailable: tuple[str, ...] = ()
+
+    def unavailable_text(self) -> str:
+        """What the owner must know about the documents left out ('' when none were)."""
+        if not self.unavailable:
+            return ""
+        n = len(self.unavailable)
+        return (
+            f"{n} document{'s' if n != 1 else ''} could not be included: the shop's copy is "
+            f"missing or damaged ({', '.join(h[:12] + '…' for h in self.unavailable[:3])}). "
+            "Run 'Check the records' and put them back from an older backup."
+        )
 
     @property
     def when(self) -> datetime:
@@ -104,16 +117,23 @@ def back_up(
             log_head = audit.head(copy)
         finally:
             copy.close()
+        unavailable: list[str] = []
+        kept = DocumentFiles(part / "documents")
         for i, sha in enumerate(hashes):
+            # One lost or damaged scan must not stop every backup: the records and every sound
+            # file are backed up, and the backup says which documents it could not include.
             src = shop.files.path_for(sha)
             if not src.is_file():
-                raise StorageError(
-                    f"A stored document ({sha[:12]}…) is missing from the shop's files; run "
-                    "'Check the records' and restore it before backing up."
-                )
-            _place(src, DocumentFiles(part / "documents").path_for(sha))
+                unavailable.append(sha)
+                continue
+            _place(src, kept.path_for(sha))
+            if not kept.verify(sha):
+                kept.path_for(sha).unlink()
+                unavailable.append(sha)
             if progress and i % 200 == 0:
                 progress(i, len(hashes))
+        if unavailable:
+            log.warning("backup without %d missing or damaged documents", len(unavailable))
         manifest = {
             "format": FORMAT,
             "created_at": moment.isoformat(timespec="microseconds"),
@@ -124,6 +144,7 @@ def back_up(
             "documents": len(hashes),
             "database_sha256": file_sha256(part / DB_NAME),
             "records_log": {"entry": log_head[0], "sha256": log_head[1]},
+            "unavailable_documents": unavailable,
         }
         write_atomic(part / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True).encode())
         fsync_dir(part)
@@ -223,7 +244,10 @@ def verify_backup(folder: Path) -> BackupInfo:
             "The backup's database does not hold what its description says.", where=str(folder)
         )
     kept = DocumentFiles(folder / "documents")
+    unavailable = tuple(str(h) for h in data.get("unavailable_documents") or ())
     for sha in hashes:
+        if sha in unavailable and not kept.path_for(sha).exists():
+            continue  # left out when the backup was made, and said so
         if kept.path_for(sha).is_symlink():
             raise StorageError(
                 "The backup holds a link where a document should be; it was not made by "
@@ -248,6 +272,7 @@ def verify_backup(folder: Path) -> BackupInfo:
         len(hashes),
         str(data["database_sha256"]),
         log_head if isinstance(logged, dict) else None,
+        unavailable,
     )
 
 
@@ -453,11 +478,14 @@ def restore(
                 "not used.",
                 where=str(folder),
             )
+        backed = DocumentFiles(folder / "documents")
         for sha in sorted(records.all_document_hashes(source)):
+            if not backed.exists(sha):
+                continue  # the backup says it could not include it; 'check' will name it
             if shop.files.exists(sha) and not shop.files.verify(sha):
                 shop.files.path_for(sha).unlink()  # damaged: the backup's copy replaces it
             if not shop.files.exists(sha):
-                shop.files.put(DocumentFiles(folder / "documents").path_for(sha))
+                shop.files.put(backed.path_for(sha))
         database.copy_into(source, shop.db)
     finally:
         source.close()

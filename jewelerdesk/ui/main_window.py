@@ -869,7 +869,8 @@ class MainWindow(QMainWindow):
                 self,
                 "Backup made",
                 f"Backed up and verified:\n{info.folder}\n\n"
-                f"{info.counts.get('item', 0):,} pieces, {info.documents:,} documents.",
+                f"{info.counts.get('item', 0):,} pieces, {info.documents:,} documents."
+                + (f"\n\n{info.unavailable_text()}" if info.unavailable else ""),
             )
 
         def failed(exc: BaseException, _tb: str) -> None:

@@ -246,12 +246,27 @@ def test_a_data_folder_on_a_network_share_is_recognised(tmp_path: Path) -> None:
     assert network_filesystem(Path("/mnt/shopping"), mounts) is None
 
 
-def test_backup_refuses_when_a_document_is_missing(busy_shop: Shop, tmp_path: Path) -> None:
-    doc = records.all_documents(busy_shop.db)[0]
-    busy_shop.files.path_for(doc.sha256).unlink()
-    with pytest.raises(StorageError, match="missing"):
-        backup.back_up(busy_shop, tmp_path / "usb")
-    assert not list((tmp_path / "usb").iterdir())  # no half-made backup left
+def test_a_lost_or_damaged_document_does_not_stop_the_backup(busy_shop: Shop, tmp_path: Path):
+    lost, damaged = records.all_documents(busy_shop.db)[:2]
+    busy_shop.files.path_for(lost.sha256).unlink()
+    path = busy_shop.files.path_for(damaged.sha256)
+    path.write_bytes(path.read_bytes() + b"!")
+    info = backup.back_up(busy_shop, tmp_path / "usb")  # the records are still backed up
+    assert set(info.unavailable) == {lost.sha256, damaged.sha256}
+    assert "2 documents could not be included" in info.unavailable_text()
+    assert backup.verify_backup(info.folder).unavailable == info.unavailable  # and it verifies
+    kept = info.folder / "documents" / damaged.sha256[:2] / damaged.sha256
+    assert not kept.exists()  # the damaged bytes are not passed off as the document
+    others = [d for d in records.all_documents(busy_shop.db) if d not in (lost, damaged)]
+    assert all((info.folder / "documents" / d.sha256[:2] / d.sha256).is_file() for d in others)
+    # restoring it puts back what it has, and the check names what is still missing
+    fresh = Shop.open(DataPaths(tmp_path / "elsewhere"))
+    try:
+        backup.restore(fresh, info.folder)
+        problems = integrity.check_shop(fresh).problems
+        assert any("missing" in p for p in problems)
+    finally:
+        fresh.close()
 
 
 def test_list_backups_ignores_unfinished_and_foreign_folders(shop: Shop, tmp_path: Path):
@@ -289,10 +304,19 @@ def test_a_database_damaged_in_place_is_set_aside_and_restored(
         shop.close()
 
 
-def test_a_backup_that_does_not_verify_is_not_kept(busy_shop: Shop, tmp_path: Path) -> None:
-    doc = records.all_documents(busy_shop.db)[0]
-    path = busy_shop.files.path_for(doc.sha256)
-    path.write_bytes(path.read_bytes() + b"bit rot")
+def test_a_backup_that_does_not_verify_is_not_kept(
+    busy_shop: Shop, tmp_path: Path, monkeypatch
+) -> None:
+    real = backup.verify_backup
+
+    def rotting_drive(folder: Path) -> backup.BackupInfo:  # the USB stick garbles a file
+        doc = next((folder / "documents").rglob("*"))
+        while doc.is_dir():
+            doc = next(doc.iterdir())
+        doc.write_bytes(doc.read_bytes() + b"bit rot")
+        return real(folder)
+
+    monkeypatch.setattr(backup, "verify_backup", rotting_drive)
     with pytest.raises(StorageError, match="changed"):
         backup.back_up(busy_shop, tmp_path / "usb")
     assert list((tmp_path / "usb").iterdir()) == []
