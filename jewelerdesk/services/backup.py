@@ -299,6 +299,7 @@ def list_backups(root: Path) -> list[BackupInfo]:
                 int(data.get("documents", 0)),
                 str(data.get("database_sha256", "")),
                 _head_of(data),
+                tuple(str(h) for h in data.get("unavailable_documents") or ()),
             )
         )
     return sorted(out, key=lambda b: b.created_at, reverse=True)

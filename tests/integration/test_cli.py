@@ -326,7 +326,10 @@ def test_backup_check_and_restore_on_the_command_line(tmp_path: Path) -> None:
     restored = run("--data-dir", str(shop_dir), "restore", str(folder))
     assert restored.returncode == 0, restored.stderr
     assert run("--data-dir", str(shop_dir), "check").returncode == 0  # the file is repaired
-    assert any(p.name.startswith("damaged-") for p in (shop_dir / "backups").iterdir())
+    from jewelerdesk.services import backup
+
+    kept = [b for b in backup.list_backups(shop_dir / "backups") if b.reason == "before-restore"]
+    assert len(kept) == 1 and len(kept[0].unavailable) == 1  # backed up first, minus the bad file
     not_backup = run("--data-dir", str(shop_dir), "restore", str(tmp_path))
     assert "not a JewelerDesk backup" in one_line_error(not_backup)
 
