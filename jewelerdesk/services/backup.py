@@ -28,6 +28,7 @@ from .. import __version__
 from ..errors import DatabaseTooNew, StorageError
 from ..store import audit, database, records
 from ..store import sales as sales_store
+from ..store import staff as staff_store
 from ..store.files import DocumentFiles, file_sha256, fsync_dir, write_atomic
 from ..store.schema import MIGRATIONS
 from .shop import Shop
@@ -457,8 +458,12 @@ def restore(
     try:  # the certificates and invoices issued so far are out in the world
         issued = sales_store.highest_certificate_serial(shop.db)
         invoiced = sales_store.highest_invoice_serial(shop.db)
+        # who works here now: a restore puts back records, not last year's staff and PINs
+        people = staff_store.all_staff(shop.db, include_inactive=True)
+        idle = staff_store.idle_minutes(shop.db)
     except sqlite3.DatabaseError:
-        issued = invoiced = 0  # too damaged to read
+        issued = invoiced = idle = 0  # too damaged to read
+        people = None
     if keep_current:
         try:
             back_up(shop, reason="before-restore")
@@ -496,6 +501,10 @@ def restore(
             sales_store.note_serial_floor(shop.db, issued)  # never reuse a number given out
         if invoiced > sales_store.highest_invoice_serial(shop.db):
             sales_store.note_serial_floor(shop.db, invoiced, sales_store.INVOICE_FLOOR)
+        if people is not None:
+            staff_store.carry_over(shop.db, people)
+            if staff_store.idle_minutes(shop.db) != idle:
+                staff_store.set_idle_minutes(shop.db, idle)
     try:
         _remember_restore(shop, info)
     except OSError as exc:

@@ -57,3 +57,37 @@ def idle_minutes(db: sqlite_utils.Database) -> int:
 
 def set_idle_minutes(db: sqlite_utils.Database, minutes: int) -> None:
     put_setting(db, IDLE_KEY, str(minutes))
+
+
+def carry_over(db: sqlite_utils.Database, people: list[dict[str, Any]]) -> int:
+    """Make the profiles in ``db`` (records just put back from a backup) the ``people`` who
+    work in the shop now: same roles, PINs and who has left. Someone the backup knows and
+    the shop no longer does cannot sign in. Returns the number of profiles changed."""
+    changed = 0
+    now_ids = set()
+    for p in people:
+        row = db.execute(
+            "SELECT id, role, pin_hash, active FROM staff WHERE id = ? OR name = ? COLLATE NOCASE",
+            [p["id"], p["name"]],
+        ).fetchone()
+        if row is None:
+            db.execute(
+                "INSERT INTO staff (id, name, role, pin_hash, active, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [p["id"], p["name"], p["role"], p["pin_hash"], p["active"], p["created_at"]],
+            )
+            now_ids.add(p["id"])
+            changed += 1
+            continue
+        now_ids.add(row[0])
+        if (row[1], row[2], row[3]) != (p["role"], p["pin_hash"], p["active"]):
+            db.execute(
+                "UPDATE staff SET role = ?, pin_hash = ?, active = ? WHERE id = ?",
+                [p["role"], p["pin_hash"], p["active"], row[0]],
+            )
+            changed += 1
+    for (sid,) in db.execute("SELECT id FROM staff WHERE active = 1").fetchall():
+        if sid not in now_ids:
+            db.execute("UPDATE staff SET active = 0 WHERE id = ?", [sid])
+            changed += 1
+    return changed

@@ -452,3 +452,21 @@ def test_a_backup_folder_without_its_database_is_refused_plainly(busy_shop: Shop
     with pytest.raises(StorageError, match="no database file"):
         backup.restore(busy_shop, info.folder)
     assert snapshot(busy_shop) == before
+
+
+def test_a_restore_keeps_the_staff_who_work_here_now(busy_shop: Shop, tmp_path: Path) -> None:
+    from jewelerdesk.errors import NotAllowed
+    from jewelerdesk.services import staff
+
+    staff.add_staff(busy_shop, "Alice", "manager", "4821", None)  # the first profile
+    info = backup.back_up(busy_shop, tmp_path / "usb")
+    staff.add_staff(busy_shop, "Mallory", "manager", "7394", "4821")
+    staff.add_staff(busy_shop, "Bob", "staff", "1122", "7394")
+    staff.deactivate(busy_shop, "Alice", "7394")  # Alice has left since the backup
+    backup.restore(busy_shop, info.folder, manager_pin="7394")
+    active = {m.name: m.role for m in staff.list_staff(busy_shop)}
+    assert active == {"Mallory": "manager", "Bob": "staff"}  # not last year's staff
+    assert staff.sign_in(busy_shop, "Bob", "1122").name == "Bob"
+    with pytest.raises(NotAllowed):
+        staff.sign_in(busy_shop, "Alice", "4821")  # who left cannot sign in again
+    assert integrity.check_shop(busy_shop).ok  # the carried-over profiles are in the log
