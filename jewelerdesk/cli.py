@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 from . import COMMANDS, __version__
 from .domain import units
 from .domain.model import DOC_TYPE_LABELS, DocType
-from .errors import CriticalGaps, JewelerDeskError
+from .errors import Conflict, CriticalGaps, JewelerDeskError
 from .paths import DataPaths, resolve_data_dir
 from .services.shop import Shop
 
@@ -196,6 +196,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
     rs = sub.add_parser("restore", help="replace the records with a backup's (verified first)")
     rs.add_argument("backup", metavar="BACKUP", help="the backup's folder")
+    rs.add_argument(
+        "--other-shop",
+        action="store_true",
+        help="restore it even though it holds another shop's records",
+    )
     ck = sub.add_parser("check", help="check the database, every stored file and certificate")
     ck.add_argument("--quick", action="store_true", help="SQLite's quick check of the file")
     ck.add_argument("--json", action="store_true")
@@ -928,7 +933,17 @@ def cmd_restore(args: argparse.Namespace, paths: DataPaths) -> int:
     from .services import backup
 
     with InstanceLock(paths), _open(paths) as shop:
-        info = backup.restore(shop, Path(args.backup), manager_pin=_approval(shop))
+        try:
+            info = backup.restore(
+                shop,
+                Path(args.backup),
+                manager_pin=_approval(shop),
+                allow_other_shop=args.other_shop,
+            )
+        except Conflict as exc:
+            if "another shop" not in str(exc):
+                raise
+            raise JewelerDeskError(f"{exc} To restore it all the same, add --other-shop.") from exc
     print(
         f"Restored the backup of {info.created_at} ({info.counts.get('item', 0)} pieces, "
         f"{info.documents} documents). The records before it were backed up first."

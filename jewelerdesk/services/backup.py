@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import DatabaseTooNew, StorageError
+from ..errors import Conflict, DatabaseTooNew, StorageError
 from ..store import audit, database, records
 from ..store import sales as sales_store
 from ..store import staff as staff_store
@@ -57,6 +57,8 @@ class BackupInfo:
     records_log: tuple[int, str] | None = None
     #: documents the shop's own copy of was missing or damaged when the backup was made
     unavailable: tuple[str, ...] = ()
+    #: the name of the shop whose records the backup holds ('' when not read)
+    shop_name: str = ""
 
     def unavailable_text(self) -> str:
         """What the owner must know about the documents left out ('' when none were)."""
@@ -232,6 +234,7 @@ def verify_backup(folder: Path) -> BackupInfo:
         counts = database.table_counts(db)
         hashes = sorted(records.all_document_hashes(db))
         log_head = audit.head(db)
+        ident = records.get_shop(db)
     finally:
         db.close()
     logged = data.get("records_log")
@@ -274,6 +277,7 @@ def verify_backup(folder: Path) -> BackupInfo:
         str(data["database_sha256"]),
         log_head if isinstance(logged, dict) else None,
         unavailable,
+        ident.name if ident else "",
     )
 
 
@@ -435,8 +439,24 @@ def set_aside_damaged(shop: Shop) -> Path:
     return target
 
 
+def other_shop(shop: Shop, info: BackupInfo) -> str | None:
+    """The backup's shop name when it is not this shop's (None when it is, or unknown)."""
+    try:
+        current = shop.identity()
+    except sqlite3.DatabaseError:
+        return None  # too damaged to say
+    if current is None or not info.shop_name:
+        return None
+    same = info.shop_name.strip().casefold() == current.name.strip().casefold()
+    return None if same else info.shop_name
+
+
 def restore(
-    shop: Shop, folder: Path, keep_current: bool = True, manager_pin: str | None = None
+    shop: Shop,
+    folder: Path,
+    keep_current: bool = True,
+    manager_pin: str | None = None,
+    allow_other_shop: bool = False,
 ) -> BackupInfo:
     """Replace the shop's records with a backup's: verified first, the current state backed up
     before anything is replaced, the database copied in through SQLite, the documents put back.
@@ -449,6 +469,14 @@ def restore(
     except sqlite3.DatabaseError as exc:
         log.warning("staff profiles unreadable (%s); restoring without a manager's PIN", exc)
     info = verify_backup(folder)
+    foreign = other_shop(shop, info)
+    if foreign and not allow_other_shop:
+        ident = shop.identity()
+        raise Conflict(
+            f"This backup holds the records of another shop ('{foreign}'), not of "
+            f"'{ident.name if ident else ''}'. Restoring it would replace this shop's records "
+            "with that shop's. Nothing was changed."
+        )
     if info.schema_version > len(MIGRATIONS):
         raise DatabaseTooNew(
             f"That backup was made by a newer JewelerDesk ({info.app_version}). Update the app "

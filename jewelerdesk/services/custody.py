@@ -83,6 +83,12 @@ def import_list(shop: Shop, path: Path) -> ListImport:
     sha = hashlib.sha256(parsed.content.encode()).hexdigest()
     if events.list_installed(shop.db, sha):
         raise Conflict(f"This {parsed.info.name} ({parsed.info.version}) is already installed.")
+    if str(parsed.info.date) > date.today().isoformat():
+        raise BadDocument(
+            f"'{Path(path).name}' is dated {parsed.info.date}, after today: a list cannot come "
+            "from the future (a typing error would block every real list after it). Nothing "
+            "was changed."
+        )
     if parsed.info.date <= now.date:
         raise Conflict(
             f"'{Path(path).name}' is {parsed.info.name} version {parsed.info.version} of "

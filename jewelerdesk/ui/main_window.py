@@ -900,13 +900,21 @@ class MainWindow(QMainWindow):
         approval = ask_manager_pin(self, self.shop, "restore a backup")
         if approval is CANCELLED:
             return
+        foreign = backup.other_shop(self.shop, info)
         if not messages.ask(
             self,
             "Restore this backup?",
-            f"The backup of {info.when.astimezone():%Y-%m-%d %H:%M} holds "
+            (
+                f"This backup holds the records of ANOTHER SHOP: '{foreign}'. Restoring it "
+                "replaces this shop's records with that shop's.\n\n"
+                if foreign
+                else ""
+            )
+            + f"The backup of {info.when.astimezone():%Y-%m-%d %H:%M} holds "
             f"{info.counts.get('item', 0):,} pieces and {info.documents:,} documents.\n\n"
             "Everything recorded since then will be replaced. The records as they are now "
             "are backed up first, so this can be undone.",
+            default_yes=not foreign,
         ):
             return
         from PySide6.QtWidgets import QProgressDialog
@@ -931,7 +939,12 @@ class MainWindow(QMainWindow):
 
         tasks.run_task(
             self.shop,
-            lambda shop: backup.restore(shop, Path(folder), manager_pin=approval),  # type: ignore[arg-type]
+            lambda shop: backup.restore(
+                shop,
+                Path(folder),
+                manager_pin=approval,  # type: ignore[arg-type]
+                allow_other_shop=bool(foreign),  # the user was told, and said yes
+            ),
             done,
             failed,
         )

@@ -330,6 +330,8 @@ def test_list_import_refuses_older_duplicate_and_malformed(set_up, tmp_path: Pat
         "bad date": b'{"kind": "sanctions", "name": "L", "version": "2027", "date": "soon", "entries": [{"name": "A"}]}',
         "nameless": b'{"kind": "sanctions", "name": "L", "version": "2027", "date": "2027-01-01", "entries": [{"program": "X"}]}',
         "unknown": b'{"kind": "weather"}',
+        # dated ahead (a typo for 2025?): it would block every real list until 2099
+        "from the future": b'{"kind": "sanctions", "name": "L", "version": "typo", "date": "2099-01-01", "entries": [{"name": "A"}]}',
     }
     for label, raw in cases.items():
         f = tmp_path / f"{label.replace(' ', '_')}.json"

@@ -470,3 +470,24 @@ def test_a_restore_keeps_the_staff_who_work_here_now(busy_shop: Shop, tmp_path: 
     with pytest.raises(NotAllowed):
         staff.sign_in(busy_shop, "Alice", "4821")  # who left cannot sign in again
     assert integrity.check_shop(busy_shop).ok  # the carried-over profiles are in the log
+
+
+def test_another_shops_backup_is_restored_only_knowingly(busy_shop: Shop, tmp_path: Path) -> None:
+    from jewelerdesk.errors import Conflict
+
+    other = Shop.open(DataPaths(tmp_path / "other"))
+    try:
+        inventory.save_shop_identity(other, ShopIdentity("Other Shop GmbH", "1 Weg", "DE"))
+        theirs = backup.back_up(other, tmp_path / "their-usb")
+    finally:
+        other.close()
+    assert theirs.shop_name == "Other Shop GmbH"
+    assert backup.other_shop(busy_shop, theirs) == "Other Shop GmbH"
+    before = snapshot(busy_shop)
+    with pytest.raises(Conflict, match="another shop"):
+        backup.restore(busy_shop, theirs.folder)
+    assert snapshot(busy_shop) == before  # nothing changed
+    backup.restore(busy_shop, theirs.folder, allow_other_shop=True)  # on purpose: it is done
+    assert busy_shop.identity().name == "Other Shop GmbH"
+    mine = backup.back_up(busy_shop, tmp_path / "usb")
+    assert backup.other_shop(busy_shop, mine) is None
