@@ -400,33 +400,26 @@ def credit_note_no(invoice_no: str, day: str) -> str:
 
 def quickbooks_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
     """One line per piece sold (returns are in :func:`quickbooks_refund_rows`)."""
-    for _k, day, inv, sku, desc, cust, pay, price, tax, cur, *_ in _lines(shop, start, end, "sale"):
-        yield [
-            inv,
-            cust or COUNTER_CUSTOMER,
-            day,
-            pay,
-            "",
-            sku,
-            desc,
-            "1",
-            str(money(price, cur)),
-            str(money(price, cur)),
-            "Y" if tax else "N",
-            str(money(tax, cur)),
-            cur,
-        ]
+    yield from _quickbooks(shop, start, end, "sale")
 
 
 def quickbooks_refund_rows(shop: Shop, start: str, end: str) -> Iterable[list[str]]:
     """One line per piece brought back, as a QuickBooks refund receipt (amounts positive);
     the memo names the sale it refunds and why."""
+    yield from _quickbooks(shop, start, end, "return")
+
+
+def _quickbooks(shop: Shop, start: str, end: str, kind: str) -> Iterable[list[str]]:
     for _k, day, inv, sku, desc, cust, pay, price, tax, cur, reason in (
-        r[:11] for r in _lines(shop, start, end, "return")
+        r[:11] for r in _lines(shop, start, end, kind)
     ):
-        memo = f"Refund of sales receipt {inv}" + (f": {reason}" if reason else "")
+        if kind == "sale":
+            number, memo = inv, ""
+        else:
+            number = credit_note_no(inv, day)
+            memo = f"Refund of sales receipt {inv}" + (f": {reason}" if reason else "")
         yield [
-            credit_note_no(inv, day),
+            number,
             cust or COUNTER_CUSTOMER,
             day,
             pay,

@@ -55,7 +55,7 @@ def _mined_in(r: Any) -> str:
     none to document)."""
     if r.country_of_mining:
         return country_name(r.country_of_mining)
-    if r.origin_type in ("laboratory_grown", "imitation"):
+    if r.origin_type in (OriginType.LAB_GROWN, OriginType.IMITATION):
         return "—"
     return "not documented"
 
