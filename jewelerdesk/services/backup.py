@@ -26,7 +26,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import Conflict, DatabaseTooNew, StorageError
-from ..store import audit, database, records
+from ..store import audit, backfill, database, records
 from ..store import sales as sales_store
 from ..store import staff as staff_store
 from ..store.files import DocumentFiles, file_sha256, fsync_dir, write_atomic
@@ -59,6 +59,8 @@ class BackupInfo:
     unavailable: tuple[str, ...] = ()
     #: the name of the shop whose records the backup holds ('' when not read)
     shop_name: str = ""
+    #: that shop's own party id (kept through a change of name; '' when not read)
+    shop_id: str = ""
 
     def unavailable_text(self) -> str:
         """What the owner must know about the documents left out ('' when none were)."""
@@ -235,6 +237,7 @@ def verify_backup(folder: Path) -> BackupInfo:
         hashes = sorted(records.all_document_hashes(db))
         log_head = audit.head(db)
         ident = records.get_shop(db)
+        shop_id = backfill.shop_party_id(db) or ""
     finally:
         db.close()
     logged = data.get("records_log")
@@ -278,6 +281,7 @@ def verify_backup(folder: Path) -> BackupInfo:
         log_head if isinstance(logged, dict) else None,
         unavailable,
         ident.name if ident else "",
+        shop_id,
     )
 
 
@@ -440,12 +444,17 @@ def set_aside_damaged(shop: Shop) -> Path:
 
 
 def other_shop(shop: Shop, info: BackupInfo) -> str | None:
-    """The backup's shop name when it is not this shop's (None when it is, or unknown)."""
+    """The backup's shop name when it is not this shop's (None when it is, or unknown). The
+    same shop under a new name (its own party id) and the same shop set up afresh on a new
+    computer (its name) are this shop."""
     try:
         current = shop.identity()
+        current_id = backfill.shop_party_id(shop.db) or ""
     except sqlite3.DatabaseError:
         return None  # too damaged to say
     if current is None or not info.shop_name:
+        return None
+    if info.shop_id and info.shop_id == current_id:
         return None
     same = info.shop_name.strip().casefold() == current.name.strip().casefold()
     return None if same else info.shop_name

@@ -491,3 +491,8 @@ def test_another_shops_backup_is_restored_only_knowingly(busy_shop: Shop, tmp_pa
     assert busy_shop.identity().name == "Other Shop GmbH"
     mine = backup.back_up(busy_shop, tmp_path / "usb")
     assert backup.other_shop(busy_shop, mine) is None
+    from dataclasses import replace
+
+    renamed = replace(busy_shop.identity(), name="Other Shop & Sons GmbH")
+    inventory.save_shop_identity(busy_shop, renamed)  # the same shop, renamed since
+    assert backup.other_shop(busy_shop, mine) is None
